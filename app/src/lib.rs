@@ -1,0 +1,33 @@
+//! Lianbing's user interface and server functions: one crate compiled twice, for the server (`ssr`) and for the
+//! browser (`hydrate`). Features live in their own modules; server-only data access sits behind `ssr`.
+
+#![recursion_limit = "256"]
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
+pub mod accounts;
+pub mod admin;
+pub mod domain;
+pub mod error;
+pub mod home;
+pub mod i18n;
+pub mod shell;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use shell::{App, shell};
+
+/// Browser entry point: picks up the language the server rendered and hydrates the page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    use leptos::prelude::*;
+    console_error_panic_hook::set_once();
+    let locale = i18n::Locale::from_document();
+    leptos::mount::hydrate_body(move || {
+        provide_context(locale);
+        view! { <App/> }
+    });
+}

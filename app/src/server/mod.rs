@@ -1,0 +1,12 @@
+//! Server-only code: application state, sessions, authentication, audit and data access.
+//! Nothing here is compiled into the browser bundle.
+
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod session_store;
+pub mod state;
+pub mod units;
+pub mod users;
+
+pub use state::{AppState, AuthConfig, Backend};

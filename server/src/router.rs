@@ -1,0 +1,133 @@
+//! The HTTP surface: Leptos pages and server functions, static files, health check, and the layers every
+//! request passes (sessions, cross-site refusal, compression, security headers, tracing).
+
+use crate::Config;
+use app::server::AppState;
+use app::server::session_store::DbSessionStore;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("lianbing")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+pub fn router(state: AppState, config: &Config) -> Router {
+    let options = leptos_options(config);
+    let routes = generate_route_list(app::App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let idle = time::Duration::seconds(state.auth.idle_timeout.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.pool.clone()))
+        .with_name("lb_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.auth.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let pages = Router::new()
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
+        .with_state(options);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/admin/import/template.csv", get(roster_template))
+        .with_state(state)
+        .merge(pages)
+        .layer(sessions)
+        .layer(middleware::from_fn(refuse_cross_site))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// 200 only when the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("select 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn roster_template() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"roster-template.csv\"",
+            ),
+        ],
+        app::admin::roster::template_csv(),
+    )
+        .into_response()
+}
+
+/// Refuses state-changing requests sent by another site: the browser names the page's origin, and it must be
+/// ours. Requests without those headers come from non-browser clients, which cannot ride a user's cookie.
+async fn refuse_cross_site(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let cross_site =
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    let origin_mismatch = match (origin, host) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if cross_site || origin_mismatch {
+        tracing::warn!(?origin, ?host, "refused cross-site request");
+        return (
+            StatusCode::FORBIDDEN,
+            "跨站请求已拒绝 / cross-site request refused",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
