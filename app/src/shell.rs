@@ -45,10 +45,10 @@ fn request_locale() -> Locale {
             .and_then(|v| v.to_str().ok());
         if let Some(cookies) = cookies {
             for pair in cookies.split(';') {
-                if let Some((name, value)) = pair.trim().split_once('=') {
-                    if name == crate::i18n::LOCALE_COOKIE {
-                        return Locale::parse(value);
-                    }
+                if let Some((name, value)) = pair.trim().split_once('=')
+                    && name == crate::i18n::LOCALE_COOKIE
+                {
+                    return Locale::parse(value);
                 }
             }
         }

@@ -79,6 +79,11 @@ pub fn Empty(
 /// A full-page error such as "not allowed" or "not found".
 #[component]
 pub fn ErrorPanel(err: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        use axum::response::IntoResponse;
+        res.set_status(err.clone().into_response().status());
+    }
     view! {
         <div class="card error-panel">
             <h1>{t("err.title")}</h1>

@@ -1,1 +1,433 @@
+//! Test support: a fresh database per test (a temporary SQLite file or a new PostgreSQL database), the real
+//! router driven through `oneshot`, a cookie jar, and helpers to call server functions as the browser does.
+//! `on_both!` turns one async test into a SQLite test and a PostgreSQL test.
 
+use app::error::AppError;
+use app::server::{AppState, AuthConfig};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+use server::Config;
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub use app;
+pub use server;
+
+/// Where the test databases live; `LIANBING_TEST_PG` overrides the PostgreSQL server.
+pub fn pg_admin_url() -> String {
+    std::env::var("LIANBING_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database(String),
+}
+
+fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().r#gen();
+    format!("{prefix}_{}_{n:016x}", std::process::id())
+}
+
+impl TestDb {
+    pub async fn new(db: Db) -> TestDb {
+        match db {
+            Db::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", unique("lianbing_test")));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Db::Postgres => {
+                use sqlx::Connection;
+                let name = unique("lianbing_test");
+                let mut conn = sqlx::PgConnection::connect(&pg_admin_url())
+                    .await
+                    .expect("PostgreSQL must run at 127.0.0.1:5432 (see README: tests)");
+                sqlx::query(&format!("create database {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = pg_admin_url();
+                let server = base
+                    .rsplit_once('/')
+                    .map(|(s, _)| s.to_owned())
+                    .unwrap_or(base);
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    cleanup: Cleanup::Database(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database(name) => {
+                let name = name.clone();
+                // Drop runs inside the test's runtime; a thread with its own runtime may block on the cleanup.
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async {
+                        use sqlx::Connection;
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                            let _ = sqlx::query(&format!(
+                                "drop database if exists {name} with (force)"
+                            ))
+                            .execute(&mut conn)
+                            .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The app on a fresh database with the demo organisation and accounts, and a browser-like cookie jar.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db: TestDb,
+    cookie: Option<String>,
+    locale_cookie: Option<String>,
+}
+
+pub const DEMO_PASSWORD: &str = "lianbing2026";
+
+impl TestApp {
+    pub async fn new(db: Db) -> TestApp {
+        TestApp::with_auth(db, AuthConfig::default()).await
+    }
+
+    pub async fn with_auth(db: Db, auth: AuthConfig) -> TestApp {
+        let db = TestDb::new(db).await;
+        let mut config = Config::new("127.0.0.1:0".into(), db.url.clone());
+        config.auth = auth;
+        config.site_root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
+        let state = server::db::open(&config).await.expect("open test database");
+        let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content/demo/org.toml");
+        server::seed::demo(&state, &demo)
+            .await
+            .expect("seed demo data");
+        let router = server::router(state.clone(), &config);
+        TestApp {
+            router,
+            state,
+            db,
+            cookie: None,
+            locale_cookie: None,
+        }
+    }
+
+    /// Another browser on the same server: same database, empty cookie jar.
+    pub fn new_browser(&self) -> TestApp {
+        TestApp {
+            router: self.router.clone(),
+            state: self.state.clone(),
+            db: TestDb {
+                url: self.db.url.clone(),
+                cleanup: Cleanup::File(PathBuf::new()),
+            },
+            cookie: None,
+            locale_cookie: None,
+        }
+    }
+
+    pub fn set_locale_cookie(&mut self, code: &str) {
+        self.locale_cookie = Some(format!("{}={code}", app::i18n::LOCALE_COOKIE));
+    }
+
+    pub fn forget_session(&mut self) {
+        self.cookie = None;
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        let parts: Vec<&str> = [self.cookie.as_deref(), self.locale_cookie.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> Response {
+        if let Some(c) = self.cookie_header() {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        req.headers_mut()
+            .entry(header::HOST)
+            .or_insert("lianbing.test".parse().unwrap());
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
+        for value in res.headers().get_all(header::SET_COOKIE) {
+            let value = value.to_str().unwrap_or_default();
+            if let Some(pair) = value.split(';').next()
+                && pair.starts_with("lb_session=")
+            {
+                self.cookie = if value.contains("Max-Age=0") {
+                    None
+                } else {
+                    Some(pair.to_owned())
+                };
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GET a page as a browser does (accepting HTML).
+    pub async fn get(&mut self, path: &str) -> Response {
+        let req = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Calls a server function the way the hydrated page does (fetch, JSON answer).
+    pub async fn call<T: DeserializeOwned>(
+        &mut self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, AppError> {
+        let res = self.post(endpoint, form, "application/json").await;
+        res.server_result()
+    }
+
+    /// Posts a form to a server function as a browser without JavaScript does (redirect answer).
+    pub async fn post_form(
+        &mut self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> Response {
+        let body = serde_urlencoded(form);
+        let req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::ORIGIN, "http://lianbing.test")
+            .header(header::REFERER, format!("http://lianbing.test{referer}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, endpoint: &str, form: &[(&str, &str)], accept: &str) -> Response {
+        let req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, accept)
+            .header(header::ORIGIN, "http://lianbing.test")
+            .body(Body::from(serde_urlencoded(form)))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Uploads a file to a multipart server function as the plain form does.
+    pub async fn upload(
+        &mut self,
+        endpoint: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Response {
+        let boundary = "----lianbingtestboundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(format!("/api/{endpoint}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ACCEPT, "text/html")
+            .header(header::ORIGIN, "http://lianbing.test")
+            .header(header::REFERER, "http://lianbing.test/admin/import")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> Result<(), AppError> {
+        self.call::<()>("login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    pub async fn login_demo(&mut self, username: &str) {
+        self.login(username, DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("demo login {username}: {e:?}"));
+    }
+
+    /// Creates a user directly in the database (password already set, no change required).
+    pub async fn add_user(
+        &self,
+        username: &str,
+        unit_code: &str,
+        roles: &[app::domain::Role],
+        password: &str,
+    ) -> i64 {
+        let mut conn = self.state.pool.acquire().await.unwrap();
+        let unit = app::server::units::by_code(&mut conn, unit_code)
+            .await
+            .unwrap()
+            .expect("unit exists");
+        let hash =
+            app::server::auth::hash_password(&app::domain::NewPassword::parse(password).unwrap())
+                .await
+                .unwrap();
+        let new = app::server::users::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            unit_id: unit.unit_id,
+            roles: roles.to_vec(),
+            cert_no: None,
+            password_hash: hash,
+            must_change_password: false,
+        };
+        app::server::users::insert(&mut conn, &new).await.unwrap()
+    }
+
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        let mut conn = self.state.pool.acquire().await.unwrap();
+        app::server::units::by_code(&mut conn, code)
+            .await
+            .unwrap()
+            .expect("unit exists")
+            .unit_id
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        sqlx::query_scalar("select user_id from app_user where username = $1")
+            .bind(username)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The audit actions recorded for a target, oldest first.
+    pub async fn audit_actions(&self, target: &str) -> Vec<String> {
+        sqlx::query_scalar("select action from audit_event where target = $1 order by audit_id")
+            .bind(target)
+            .fetch_all(&self.state.pool)
+            .await
+            .unwrap()
+    }
+}
+
+fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// Decodes a server function's answer: the value, or the typed error it returned.
+    pub fn server_result<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        if self.status.is_success() {
+            serde_json::from_slice(&self.body)
+                .map_err(|e| AppError::Transport(format!("{e}: {}", self.text())))
+        } else {
+            Err(serde_json::from_slice(&self.body)
+                .unwrap_or_else(|_| AppError::Transport(self.text())))
+        }
+    }
+}
+
+/// Writes each test once and runs it on both databases: `mod sqlite` and `mod postgres`.
+#[macro_export]
+macro_rules! on_both {
+    ($( $(#[$meta:meta])* async fn $name:ident($db:ident: $ty:ty) $body:block )*) => {
+        $( $(#[$meta])* async fn $name($db: $ty) $body )*
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::Db::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::Db::Postgres).await } )*
+        }
+    };
+}

@@ -1,11 +1,11 @@
 //! Administration within one's own unit subtree: units, people, roster import and the audit log.
 
-mod audit;
-mod import;
+pub mod audit;
+pub mod import;
 #[cfg(feature = "ssr")]
 pub mod roster;
-mod units;
-mod users;
+pub mod units;
+pub mod users;
 
 pub use audit::AuditPage;
 pub use import::ImportPage;
