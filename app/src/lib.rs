@@ -7,6 +7,8 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod accounts;
 pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod content;
 pub mod domain;
 pub mod error;
 pub mod home;

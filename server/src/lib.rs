@@ -2,6 +2,7 @@
 //! `main.rs` only parses the command line; tests build the same `Application` on a free port or call `router`.
 
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod router;
 pub mod seed;

@@ -36,6 +36,9 @@ enum Command {
         /// The demo data file.
         #[arg(long, default_value = "content/demo/org.toml")]
         demo_file: PathBuf,
+        /// The content imported into a database that has none yet.
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -44,10 +47,29 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check or import the content tree.
+    Content {
+        #[command(subcommand)]
+        command: ContentCommand,
+    },
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         #[arg(long)]
         to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContentCommand {
+    /// Validate the content tree; every problem as FILE:LINE: message.
+    Check {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+    },
+    /// Check, then write the content to the database; changed items become new versions.
+    Import {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
     },
 }
 
@@ -123,11 +145,7 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve {
-            addr,
-            demo,
-            demo_file,
-        } => {
+        Command::Serve { addr, demo, demo_file, content } => {
             let config = Config::new(addr, cli.database_url.clone()).with_env()?;
             let app = Application::build(&config).await?;
             if demo {
@@ -177,6 +195,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Backup { to } => backup(&cli.database_url, &to).await,
+        Command::Content { command: ContentCommand::Check { dir } } => server::content::check(&dir, false).map(|_| ()),
+        Command::Content { command: ContentCommand::Import { dir } } => {
+            let set = server::content::check(&dir, true)?;
+            let (pool, backend) = db::connect(&cli.database_url).await?;
+            db::migrate(&pool, backend).await?;
+            let stats = server::content::import(&pool, &set, true).await?;
+            println!("imported: {} new, {} changed (new versions), {} unchanged", stats.created, stats.updated, stats.unchanged);
+            println!("{}", set.summary());
+            Ok(())
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod audit;
+pub mod content_store;
 pub mod auth;
 pub mod db;
 pub mod session_store;

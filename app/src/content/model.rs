@@ -1,0 +1,462 @@
+//! The content file format as Rust types: laws, industries, questions, courses and lessons, scenarios and cases.
+//! Parsing only; the rules that tie items together live in `check`. `content/README.md` documents the format.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The day the Ecological Environment Code took effect: acts from this day are judged under it.
+pub const CODE_IN_FORCE: &str = "2026-08-15";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    pub law: String,
+    pub article: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub old: Vec<OldCitation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OldCitation {
+    pub law: String,
+    pub article: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Law {
+    pub id: String,
+    pub name: String,
+    pub short: String,
+    pub from: String,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub verified: Option<bool>,
+}
+
+impl Law {
+    /// True when the law was in force on `date` (ISO dates compare as text).
+    pub fn in_force_on(&self, date: &str) -> bool {
+        self.from.as_str() <= date && self.until.as_deref().is_none_or(|until| date <= until)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LawsFile {
+    pub law: Vec<toml::Spanned<Law>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Industry {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub processes: Vec<String>,
+    pub pollutants: Vec<String>,
+    pub inspection_points: Vec<String>,
+    pub violations: Vec<IndustryViolation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryViolation {
+    pub text: String,
+    pub detect: String,
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustriesFile {
+    pub industry: Vec<toml::Spanned<Industry>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    Judge,
+    Case,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    BeforeCode,
+    AfterCode,
+    General,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Procedure,
+    Evidence,
+    Law,
+    Penalty,
+    Monitoring,
+    Industry,
+    Case,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub period: Period,
+    pub topic: Topic,
+    pub difficulty: u8,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    pub stem: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub answer: Vec<String>,
+    pub explanation: String,
+    pub basis: Vec<Citation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part: Vec<CasePart>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePart {
+    pub prompt: String,
+    pub points: Vec<String>,
+    #[serde(default)]
+    pub basis: Vec<Citation>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionsFile {
+    pub question: Vec<toml::Spanned<Question>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Course {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub track: String,
+    pub level: String,
+    pub module: Vec<Module>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Module {
+    pub id: String,
+    pub title: String,
+    pub lessons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LessonMeta {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub track: String,
+    pub level: String,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    pub objectives: Vec<String>,
+    #[serde(default)]
+    pub questions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lesson {
+    pub meta: LessonMeta,
+    pub course: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMeta {
+    pub id: String,
+    pub title: String,
+    pub act_date: String,
+    pub industry: String,
+    pub region: String,
+    pub violations: Vec<String>,
+    pub basis: Vec<Citation>,
+    pub penalty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_yuan: Option<i64>,
+    pub outcome: String,
+    #[serde(default)]
+    pub verified: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseStudy {
+    pub meta: CaseMeta,
+    pub body: String,
+}
+
+/// Competency dimensions a scenario scores.
+pub const DIMENSIONS: [&str; 5] = ["procedure", "evidence", "facts", "law", "safety"];
+
+/// Points per dimension.
+pub type Score = BTreeMap<String, u32>;
+
+pub fn total(score: &Score) -> u32 {
+    score.values().sum()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    pub industry: String,
+    pub act_date: String,
+    pub difficulty: u8,
+    pub minutes: u32,
+    pub max_score: u32,
+    pub critical_cap: u32,
+    pub start: String,
+    #[serde(default)]
+    pub lessons: Vec<String>,
+    pub briefing: Briefing,
+    #[serde(default)]
+    pub slot: Vec<Slot>,
+    #[serde(default)]
+    pub document: Vec<Document>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceCard>,
+    pub step: Vec<Step>,
+    pub ending: Vec<Ending>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Briefing {
+    pub source: String,
+    pub text: String,
+    #[serde(default)]
+    pub documents: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slot {
+    pub id: String,
+    pub option: Vec<SlotOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotOption {
+    pub id: String,
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Timeseries,
+    Text,
+    Table,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub id: String,
+    pub kind: DocumentKind,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub limit: Option<f64>,
+    #[serde(default)]
+    pub series: Vec<Series>,
+    #[serde(default)]
+    pub interval_minutes: Option<u32>,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub anomalies: Vec<Anomaly>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anomaly {
+    pub from: usize,
+    pub to: usize,
+    pub label: String,
+}
+
+/// The kinds of evidence of 《行政处罚法》第46条.
+pub const EVIDENCE_KINDS: [&str; 9] =
+    ["书证", "物证", "视听资料", "电子数据", "证人证言", "当事人陈述", "鉴定意见", "勘验笔录", "现场笔录"];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceCard {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    Choice,
+    Multi,
+    Review,
+    Record,
+    Penalty,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Critical {
+    Cap,
+    End,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub kind: StepKind,
+    pub title: String,
+    pub prompt: String,
+    #[serde(default)]
+    pub documents: Vec<String>,
+    #[serde(default)]
+    pub back: bool,
+    /// Where multi, review, record and penalty steps lead.
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub choice: Vec<Choice>,
+    #[serde(default)]
+    pub finding: Vec<Finding>,
+    #[serde(default)]
+    pub distractor: Vec<Distractor>,
+    #[serde(default)]
+    pub element: Vec<RecordElement>,
+    // Penalty steps.
+    #[serde(default)]
+    pub basis: Vec<Citation>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub expected_min: Option<i64>,
+    #[serde(default)]
+    pub expected_max: Option<i64>,
+    #[serde(default)]
+    pub score: Option<u32>,
+    #[serde(default)]
+    pub dimension: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub id: String,
+    pub text: String,
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub score: Score,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub critical: Option<Critical>,
+    pub feedback: String,
+    #[serde(default)]
+    pub basis: Vec<Citation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub id: String,
+    pub document: String,
+    pub text: String,
+    pub score: Score,
+    pub basis: Vec<Citation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distractor {
+    pub id: String,
+    pub document: String,
+    pub text: String,
+    /// Points taken off, per dimension, when the trainee marks this as wrong.
+    #[serde(default)]
+    pub penalty: Score,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordElement {
+    pub id: String,
+    pub label: String,
+    pub keywords: Vec<String>,
+    pub score: u32,
+    pub dimension: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ending {
+    pub id: String,
+    pub title: String,
+    pub qualification: String,
+    pub penalty: String,
+    pub text: String,
+    pub basis: Vec<Citation>,
+    #[serde(default)]
+    pub model: bool,
+}
+
+/// Splits a Markdown file into its TOML front matter (between `+++` lines) and body, with the line the front
+/// matter starts on (1-based).
+pub fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text.strip_prefix("+++")?;
+    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let end = rest.find("\n+++")?;
+    let front = &rest[..end];
+    let after = &rest[end + 4..];
+    let body = after.strip_prefix("\r\n").or_else(|| after.strip_prefix('\n')).unwrap_or(after);
+    Some((front, body, 2))
+}
