@@ -1,10 +1,14 @@
 //! The HTML shell, the router, and the frame around every page: header, navigation by role, language switch.
 
 use crate::accounts::{ChangePasswordPage, LoginPage, SessionUser, UserResource, get_session_user};
-use crate::admin::{AuditPage, ImportPage, UnitsPage, UserEditPage, UserNewPage, UsersPage};
+use crate::admin::{
+    AuditPage, ContentListPage, EditorPage, ImportPage, UnitsPage, UserEditPage, UserNewPage,
+    UsersPage,
+};
 use crate::domain::Role;
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
+use crate::library::{CasePage, CasesPage, LessonPage, SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -62,7 +66,9 @@ pub fn App() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_session_user());
     provide_context(UserResource(user));
     view! {
-        <Title formatter=|text: String| if text.is_empty() { "练兵 Lianbing".to_owned() } else { format!("{text} · 练兵") }/>
+        <Title formatter=|text: String| {
+            if text.is_empty() { "练兵 Lianbing".to_owned() } else { crate::ui::rcdata_text(&format!("{text} · 练兵")) }
+        }/>
         <Router>
             <Header/>
             <main class="main">
@@ -76,6 +82,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users/:id") view=UserEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/import") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/content") view=ContentListPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/content/new/:kind") view=EditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/content/:kind/:key") view=EditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/cases/:id") view=CasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/lessons/:id") view=LessonPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">
@@ -134,12 +147,17 @@ fn UserNav(user: SessionUser) -> impl IntoView {
 
 /// The links a person's roles open.
 fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
-    let mut links = vec![("/", "nav.home")];
+    let mut links = vec![
+        ("/", "nav.home"),
+        ("/cases", "nav.cases"),
+        ("/search", "nav.search"),
+    ];
     if user.has(Role::Admin) {
         links.extend([
             ("/admin/units", "nav.units"),
             ("/admin/users", "nav.users"),
             ("/admin/import", "nav.import"),
+            ("/admin/content", "nav.content"),
             ("/admin/audit", "nav.audit"),
         ]);
     }

@@ -93,6 +93,22 @@ pub fn ErrorPanel(err: AppError) -> impl IntoView {
     }
 }
 
+/// Text to put inside a `<textarea>` or `<title>`. Leptos writes these elements' text without escaping it, so on
+/// the server it is escaped here (the browser decodes it back); a `</textarea>` or `</title>` in saved text can
+/// then never end the element early. In the browser the text is set directly and needs nothing.
+pub fn rcdata_text(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text.to_owned()
+    }
+}
+
 /// Formats epoch seconds as a date and time in China Standard Time (UTC+8), the time officers read.
 pub fn format_time(epoch: i64) -> String {
     let cst = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);

@@ -45,3 +45,12 @@ create table search_term (
     primary key (term, doc_id)
 );
 create index search_term_doc_idx on search_term (doc_id);
+
+create table media (
+    media_id      integer primary key,
+    content_type  text not null,
+    bytes         blob not null,
+    size          integer not null,
+    created_by    integer references app_user (user_id),
+    created_at    integer not null
+);

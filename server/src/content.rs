@@ -26,12 +26,17 @@ pub fn check(dir: &Path, quiet: bool) -> anyhow::Result<ContentSet> {
 }
 
 /// Imports a checked set in one transaction, showing progress on a terminal.
-pub async fn import(pool: &AnyPool, set: &ContentSet, show_progress: bool) -> anyhow::Result<ImportStats> {
+pub async fn import(
+    pool: &AnyPool,
+    set: &ContentSet,
+    show_progress: bool,
+) -> anyhow::Result<ImportStats> {
     let items = content_store::items(set);
     let bar = if show_progress && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(items.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
@@ -44,7 +49,10 @@ pub async fn import(pool: &AnyPool, set: &ContentSet, show_progress: bool) -> an
         if let Some(bar) = &bar {
             bar.set_message(format!("{} {}", item.kind, item.key));
         }
-        match content_store::upsert(&mut tx, item, "import", None, now).await.with_context(|| format!("importing {} {}", item.kind, item.key))? {
+        match content_store::upsert(&mut tx, item, "import", None, now)
+            .await
+            .with_context(|| format!("importing {} {}", item.kind, item.key))?
+        {
             Upsert::Created => stats.created += 1,
             Upsert::Updated => stats.updated += 1,
             Upsert::Unchanged => stats.unchanged += 1,

@@ -145,7 +145,12 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, demo, demo_file, content } => {
+        Command::Serve {
+            addr,
+            demo,
+            demo_file,
+            content,
+        } => {
             let config = Config::new(addr, cli.database_url.clone()).with_env()?;
             let app = Application::build(&config).await?;
             if demo {
@@ -162,6 +167,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         );
                     }
                 }
+            }
+            if let Some(stats) =
+                server::content::import_if_empty(&app.state().pool, &content).await?
+            {
+                println!(
+                    "content imported from {}: {} items",
+                    content.display(),
+                    stats.created
+                );
             }
             println!(
                 "lianbing listening on http://{} (database {})",
@@ -195,13 +209,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Backup { to } => backup(&cli.database_url, &to).await,
-        Command::Content { command: ContentCommand::Check { dir } } => server::content::check(&dir, false).map(|_| ()),
-        Command::Content { command: ContentCommand::Import { dir } } => {
+        Command::Content {
+            command: ContentCommand::Check { dir },
+        } => server::content::check(&dir, false).map(|_| ()),
+        Command::Content {
+            command: ContentCommand::Import { dir },
+        } => {
             let set = server::content::check(&dir, true)?;
             let (pool, backend) = db::connect(&cli.database_url).await?;
             db::migrate(&pool, backend).await?;
             let stats = server::content::import(&pool, &set, true).await?;
-            println!("imported: {} new, {} changed (new versions), {} unchanged", stats.created, stats.updated, stats.unchanged);
+            println!(
+                "imported: {} new, {} changed (new versions), {} unchanged",
+                stats.created, stats.updated, stats.unchanged
+            );
             println!("{}", set.summary());
             Ok(())
         }

@@ -39,7 +39,9 @@ mod tempdir {
         pub fn new() -> Dir {
             use rand::Rng;
             let n: u64 = rand::thread_rng().r#gen();
-            let path = std::env::temp_dir().join(format!("lianbing-content-{n:016x}")).join("content");
+            let path = std::env::temp_dir()
+                .join(format!("lianbing-content-{n:016x}"))
+                .join("content");
             std::fs::create_dir_all(&path).unwrap();
             Dir(path)
         }
@@ -68,8 +70,20 @@ fn broken(file: &str, from: &str, to: &str) -> Vec<Diagnostic> {
 
 #[track_caller]
 fn fires(diags: &[Diagnostic], file: &str, line: Option<usize>, needle: &str) {
-    let found = diags.iter().any(|d| d.file == format!("content/{file}") && line.is_none_or(|l| d.line == l) && d.message.contains(needle));
-    assert!(found, "expected {file}:{line:?} {needle:?}, got:\n{}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"));
+    let found = diags.iter().any(|d| {
+        d.file == format!("content/{file}")
+            && line.is_none_or(|l| d.line == l)
+            && d.message.contains(needle)
+    });
+    assert!(
+        found,
+        "expected {file}:{line:?} {needle:?}, got:\n{}",
+        diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
@@ -77,167 +91,424 @@ fn the_minimal_fixture_passes() {
     let dir = fixture();
     let (set, diags) = check_dir(dir.path());
     assert!(diags.is_empty(), "{diags:?}");
-    assert_eq!(set.summary(), "content: industries=15 courses=1 lessons=1 scenarios=1 questions=2 cases=1");
+    assert_eq!(
+        set.summary(),
+        "content: industries=15 courses=1 lessons=1 scenarios=1 questions=2 cases=1"
+    );
 }
 
 #[test]
 fn the_shipped_content_passes_the_checker() {
     let (set, diags) = check_dir(&repo().join("content"));
-    assert!(diags.is_empty(), "{}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        diags.is_empty(),
+        "{}",
+        diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
     assert_eq!(set.industries.len(), 15);
-    assert!(set.scenarios.len() >= 1 && set.courses.len() >= 2 && set.lessons.len() >= 6);
+    assert!(!set.scenarios.is_empty() && set.courses.len() >= 2 && set.lessons.len() >= 6);
     assert!(set.questions.len() >= 60 && set.cases.len() >= 5);
 }
 
 #[test]
 fn a_toml_syntax_error_is_reported_at_its_line() {
-    fires(&broken("questions/basic.toml", "difficulty = 2", "difficulty = = 2"), "questions/basic.toml", Some(18), "invalid");
+    fires(
+        &broken("questions/basic.toml", "difficulty = 2", "difficulty = = 2"),
+        "questions/basic.toml",
+        Some(18),
+        "invalid",
+    );
 }
 
 #[test]
 fn an_unknown_field_is_a_schema_error() {
-    fires(&broken("questions/basic.toml", "difficulty = 1", "difficulty = 1\ncolour = \"red\""), "questions/basic.toml", None, "unknown field");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "difficulty = 1",
+            "difficulty = 1\ncolour = \"red\"",
+        ),
+        "questions/basic.toml",
+        None,
+        "unknown field",
+    );
 }
 
 #[test]
 fn duplicate_ids_are_refused_with_the_first_place() {
-    let d = broken("questions/basic.toml", "id = \"q-hearing-days\"", "id = \"q-two-officers\"");
-    fires(&d, "questions/basic.toml", Some(13), "duplicate question id \"q-two-officers\" (first at content/questions/basic.toml:1)");
+    let d = broken(
+        "questions/basic.toml",
+        "id = \"q-hearing-days\"",
+        "id = \"q-two-officers\"",
+    );
+    fires(
+        &d,
+        "questions/basic.toml",
+        Some(13),
+        "duplicate question id \"q-two-officers\" (first at content/questions/basic.toml:1)",
+    );
 }
 
 #[test]
 fn ids_must_be_well_formed() {
-    fires(&broken("questions/basic.toml", "id = \"q-hearing-days\"", "id = \"Q Hearing\""), "questions/basic.toml", Some(13), "must be 3–64");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "id = \"q-hearing-days\"",
+            "id = \"Q Hearing\"",
+        ),
+        "questions/basic.toml",
+        Some(13),
+        "must be 3–64",
+    );
 }
 
 #[test]
 fn all_fifteen_industries_must_be_present() {
-    fires(&broken("industries.toml", "id = \"coking\"", "id = \"coke-ovens\""), "industries.toml", None, "industry \"coking\" is missing");
+    fires(
+        &broken("industries.toml", "id = \"coking\"", "id = \"coke-ovens\""),
+        "industries.toml",
+        None,
+        "industry \"coking\" is missing",
+    );
 }
 
 #[test]
 fn references_to_unknown_industries_are_refused() {
-    fires(&broken("questions/basic.toml", "[\"thermal_power\"]", "[\"power\"]"), "questions/basic.toml", Some(13), "unknown industry \"power\"");
+    fires(
+        &broken("questions/basic.toml", "[\"thermal_power\"]", "[\"power\"]"),
+        "questions/basic.toml",
+        Some(13),
+        "unknown industry \"power\"",
+    );
 }
 
 #[test]
 fn a_lesson_may_only_check_with_questions_that_exist() {
-    fires(&broken("courses/mini-course/mini-lesson.md", "[\"q-two-officers\"]", "[\"q-missing\"]"), "courses/mini-course/mini-lesson.md", Some(1), "\"q-missing\", which does not exist");
+    fires(
+        &broken(
+            "courses/mini-course/mini-lesson.md",
+            "[\"q-two-officers\"]",
+            "[\"q-missing\"]",
+        ),
+        "courses/mini-course/mini-lesson.md",
+        Some(1),
+        "\"q-missing\", which does not exist",
+    );
 }
 
 #[test]
 fn a_module_may_only_list_lessons_that_exist() {
-    fires(&broken("courses/mini-course/course.toml", "[\"mini-lesson\"]", "[\"mini-lesson\", \"ghost\"]"), "courses/mini-course/course.toml", Some(1), "lesson \"ghost\", which does not exist");
+    fires(
+        &broken(
+            "courses/mini-course/course.toml",
+            "[\"mini-lesson\"]",
+            "[\"mini-lesson\", \"ghost\"]",
+        ),
+        "courses/mini-course/course.toml",
+        Some(1),
+        "lesson \"ghost\", which does not exist",
+    );
 }
 
 #[test]
 fn every_question_has_a_legal_basis() {
-    fires(&broken("questions/basic.toml", "basis = [{ law = \"penalty_law\", article = \"64\" }]", "basis = []"), "questions/basic.toml", Some(13), "has no legal basis");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "basis = [{ law = \"penalty_law\", article = \"64\" }]",
+            "basis = []",
+        ),
+        "questions/basic.toml",
+        Some(13),
+        "has no legal basis",
+    );
 }
 
 #[test]
 fn a_single_choice_question_has_exactly_one_answer() {
-    fires(&broken("questions/basic.toml", "answer = [\"B\"]", "answer = [\"B\", \"C\"]"), "questions/basic.toml", Some(13), "one option letter");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "answer = [\"B\"]",
+            "answer = [\"B\", \"C\"]",
+        ),
+        "questions/basic.toml",
+        Some(13),
+        "one option letter",
+    );
 }
 
 #[test]
 fn a_true_false_answer_is_t_or_f() {
-    fires(&broken("questions/basic.toml", "answer = [\"F\"]", "answer = [\"错\"]"), "questions/basic.toml", Some(1), "[\"T\"] or [\"F\"]");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "answer = [\"F\"]",
+            "answer = [\"错\"]",
+        ),
+        "questions/basic.toml",
+        Some(1),
+        "[\"T\"] or [\"F\"]",
+    );
 }
 
 #[test]
 fn citations_name_known_laws() {
-    fires(&broken("questions/basic.toml", "law = \"penalty_law\"", "law = \"penalty-law\""), "questions/basic.toml", Some(13), "unknown law \"penalty-law\"");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "law = \"penalty_law\"",
+            "law = \"penalty-law\"",
+        ),
+        "questions/basic.toml",
+        Some(13),
+        "unknown law \"penalty-law\"",
+    );
 }
 
 #[test]
 fn an_act_after_the_code_took_effect_may_not_be_judged_under_a_repealed_law() {
-    let d = broken("cases/case-mini.md", "law = \"code\", article = \"1108\"", "law = \"apl\", article = \"99\"");
-    fires(&d, "cases/case-mini.md", Some(1), "acts from 2026-08-15 fall under the Code");
+    let d = broken(
+        "cases/case-mini.md",
+        "law = \"code\", article = \"1108\"",
+        "law = \"apl\", article = \"99\"",
+    );
+    fires(
+        &d,
+        "cases/case-mini.md",
+        Some(1),
+        "acts from 2026-08-15 fall under the Code",
+    );
 }
 
 #[test]
 fn an_act_before_the_code_may_not_be_judged_under_it() {
-    let d = broken("cases/case-mini.md", "act_date = \"2026-09-10\"", "act_date = \"2025-09-10\"");
-    fires(&d, "cases/case-mini.md", Some(1), "cite the law in force at the time of the act");
+    let d = broken(
+        "cases/case-mini.md",
+        "act_date = \"2026-09-10\"",
+        "act_date = \"2025-09-10\"",
+    );
+    fires(
+        &d,
+        "cases/case-mini.md",
+        Some(1),
+        "cite the law in force at the time of the act",
+    );
 }
 
 #[test]
 fn a_general_question_may_not_rest_on_a_law_of_one_period() {
-    fires(&broken("questions/basic.toml", "law = \"coercion_law\"", "law = \"code\""), "questions/basic.toml", Some(1), "not in force on 2026-08-14");
+    fires(
+        &broken(
+            "questions/basic.toml",
+            "law = \"coercion_law\"",
+            "law = \"code\"",
+        ),
+        "questions/basic.toml",
+        Some(1),
+        "not in force on 2026-08-14",
+    );
 }
 
 #[test]
 fn the_old_article_of_a_double_annotation_names_a_repealed_law() {
-    fires(&broken("cases/case-mini.md", "old = [{ law = \"apl\"", "old = [{ law = \"penalty_law\""), "cases/case-mini.md", Some(1), "`old` names repealed laws only");
+    fires(
+        &broken(
+            "cases/case-mini.md",
+            "old = [{ law = \"apl\"",
+            "old = [{ law = \"penalty_law\"",
+        ),
+        "cases/case-mini.md",
+        Some(1),
+        "`old` names repealed laws only",
+    );
 }
 
 #[test]
 fn a_step_may_only_lead_to_steps_and_endings_that_exist() {
-    fires(&broken("scenarios/mini-scenario.toml", "next = \"review\"", "next = \"revue\""), "scenarios/mini-scenario.toml", Some(1), "leads to \"revue\"");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "next = \"review\"",
+            "next = \"revue\"",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "leads to \"revue\"",
+    );
 }
 
 #[test]
 fn every_step_must_be_reachable() {
-    let d = broken("scenarios/mini-scenario.toml", "next = \"review\"", "next = \"end-good\"");
-    fires(&d, "scenarios/mini-scenario.toml", Some(1), "step review cannot be reached");
+    let d = broken(
+        "scenarios/mini-scenario.toml",
+        "next = \"review\"",
+        "next = \"end-good\"",
+    );
+    fires(
+        &d,
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "step review cannot be reached",
+    );
 }
 
 #[test]
 fn steps_may_not_form_a_cycle() {
-    fires(&broken("scenarios/mini-scenario.toml", "next = \"end-good\"", "next = \"enter\""), "scenarios/mini-scenario.toml", Some(1), "cycle");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "next = \"end-good\"",
+            "next = \"enter\"",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "cycle",
+    );
 }
 
 #[test]
 fn the_best_path_must_score_exactly_max_score() {
-    fires(&broken("scenarios/mini-scenario.toml", "score = { facts = 60 }", "score = { facts = 70 }"), "scenarios/mini-scenario.toml", Some(1), "the best path scores 110");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "score = { facts = 60 }",
+            "score = { facts = 70 }",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "the best path scores 110",
+    );
 }
 
 #[test]
 fn a_scored_choice_must_cite_its_basis() {
-    let d = broken("scenarios/mini-scenario.toml", "  feedback = \"程序合法。\"\n  basis = [{ law = \"penalty_law\", article = \"55\" }]", "  feedback = \"程序合法。\"");
-    fires(&d, "scenarios/mini-scenario.toml", Some(1), "must cite its legal basis");
+    let d = broken(
+        "scenarios/mini-scenario.toml",
+        "  feedback = \"程序合法。\"\n  basis = [{ law = \"penalty_law\", article = \"55\" }]",
+        "  feedback = \"程序合法。\"",
+    );
+    fires(
+        &d,
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "must cite its legal basis",
+    );
 }
 
 #[test]
 fn a_choice_that_ends_the_attempt_leads_to_an_ending() {
-    fires(&broken("scenarios/mini-scenario.toml", "next = \"end-void\"", "next = \"review\""), "scenarios/mini-scenario.toml", Some(1), "its `next` must be an ending");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "next = \"end-void\"",
+            "next = \"review\"",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "its `next` must be an ending",
+    );
 }
 
 #[test]
 fn exactly_one_ending_is_the_model() {
-    fires(&broken("scenarios/mini-scenario.toml", "model = true", "model = false"), "scenarios/mini-scenario.toml", Some(1), "exactly one ending must be the model ending");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "model = true",
+            "model = false",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "exactly one ending must be the model ending",
+    );
 }
 
 #[test]
 fn slot_options_define_the_same_variables_and_placeholders_name_them() {
-    fires(&broken("scenarios/mini-scenario.toml", "vars = { name = \"量程\" }", "vars = { label = \"量程\" }"), "scenarios/mini-scenario.toml", Some(1), "defines different variables");
-    fires(&broken("scenarios/mini-scenario.toml", "{{param.name}}", "{{param.nmae}}"), "scenarios/mini-scenario.toml", Some(1), "placeholder {{param.nmae}}");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "vars = { name = \"量程\" }",
+            "vars = { label = \"量程\" }",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "defines different variables",
+    );
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "{{param.name}}",
+            "{{param.nmae}}",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "placeholder {{param.nmae}}",
+    );
 }
 
 #[test]
 fn anomalies_lie_within_their_series() {
-    fires(&broken("scenarios/mini-scenario.toml", "to = 2", "to = 9"), "scenarios/mini-scenario.toml", Some(1), "lies outside the series");
+    fires(
+        &broken("scenarios/mini-scenario.toml", "to = 2", "to = 9"),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "lies outside the series",
+    );
 }
 
 #[test]
 fn evidence_kinds_are_those_of_the_administrative_penalty_law() {
-    fires(&broken("scenarios/mini-scenario.toml", "kind = \"视听资料\"", "kind = \"照片\""), "scenarios/mini-scenario.toml", Some(1), "has kind \"照片\"");
+    fires(
+        &broken(
+            "scenarios/mini-scenario.toml",
+            "kind = \"视听资料\"",
+            "kind = \"照片\"",
+        ),
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "has kind \"照片\"",
+    );
 }
 
 #[test]
 fn violation_codes_are_v1_to_v11() {
-    fires(&broken("cases/case-mini.md", "[\"V3\"]", "[\"V12\"]"), "cases/case-mini.md", Some(1), "\"V12\" is not one of V1–V11");
+    fires(
+        &broken("cases/case-mini.md", "[\"V3\"]", "[\"V12\"]"),
+        "cases/case-mini.md",
+        Some(1),
+        "\"V12\" is not one of V1–V11",
+    );
 }
 
 #[test]
 fn a_markdown_file_needs_front_matter() {
-    fires(&broken("cases/case-mini.md", "+++\nid", "id"), "cases/case-mini.md", Some(1), "missing front matter");
+    fires(
+        &broken("cases/case-mini.md", "+++\nid", "id"),
+        "cases/case-mini.md",
+        Some(1),
+        "missing front matter",
+    );
 }
 
 #[test]
 fn dates_are_iso_days() {
-    fires(&broken("cases/case-mini.md", "act_date = \"2026-09-10\"", "act_date = \"2026/9/10\""), "cases/case-mini.md", Some(1), "act_date must be YYYY-MM-DD");
+    fires(
+        &broken(
+            "cases/case-mini.md",
+            "act_date = \"2026-09-10\"",
+            "act_date = \"2026/9/10\"",
+        ),
+        "cases/case-mini.md",
+        Some(1),
+        "act_date must be YYYY-MM-DD",
+    );
 }
 
 on_both! {

@@ -139,3 +139,57 @@ test('with JavaScript disabled, login, a wrong password and a new unit all work 
   await page.screenshot({ path: `${shots}/${label}-nojs-units-375.png`, fullPage: true });
   await context.close();
 });
+
+test('an admin writes a case study with live preview and publishes it; a trainee finds it by a Chinese word and reads it', async () => {
+  const stamp = Date.now().toString(36).slice(-5);
+  const title = `某钢铁厂烧结烟气旁路案${stamp}`;
+  const admin = await open();
+  const { page } = admin;
+  await login(page, 'admin', 'lianbing2026');
+  await page.waitForURL(`${base}/`);
+  await page.goto(`${base}/admin/content`);
+  await page.click('text=新建案例');
+  await page.waitForURL(`${base}/admin/content/new/case`);
+  await hydrated(page);
+  await page.fill('#title', title);
+  await page.fill('input[name=act_date]', '2026-09-18');
+  await page.selectOption('select[name=industry]', 'steel');
+  await page.fill('input[name=region]', '浙江省某市');
+  await page.fill('input[name=violations]', 'V3');
+  await page.fill('#basis', 'code 1108');
+  await page.fill('#penalty', '罚款60万元，移送公安');
+  await page.fill('#outcome', '已结案');
+  await page.fill('#body', '## 案情\n\n夜间开启旁路挡板，烧结烟气走旁路直排，屏蔽挡板信号。\n\n| 时段 | 挡板开度 |\n|---|---|\n| 02:00 | 100% |');
+  // The preview follows the typing without a page load.
+  await page.locator('.preview h2', { hasText: '案情' }).waitFor();
+  await page.locator('.preview table').waitFor();
+  await page.screenshot({ path: `${shots}/${label}-editor-1280.png`, fullPage: true });
+  await page.click('text=保存草稿');
+  await page.waitForURL(/\/admin\/content\/case\/case-[0-9a-f]+\?saved=1$/);
+  await page.getByText('已保存为新版本。').waitFor();
+  await hydrated(page);
+  await page.click('.actions button:has-text("发布")');
+  await page.locator('.page-header .tag', { hasText: '已发布' }).waitFor();
+  assert.deepEqual(admin.errors, [], 'no page errors while publishing');
+  await admin.context.close();
+
+  const trainee = await open({ width: 375 });
+  await login(trainee.page, 'trainee', 'lianbing2026');
+  await trainee.page.waitForURL(`${base}/`);
+  await trainee.page.goto(`${base}/search?q=${encodeURIComponent('旁路挡板')}`);
+  const hit = trainee.page.locator('.hit', { hasText: title });
+  await hit.waitFor();
+  assert.equal(await hit.locator('mark').first().textContent(), '旁路挡板');
+  await trainee.page.screenshot({ path: `${shots}/${label}-search-375.png`, fullPage: true });
+  await hit.locator('a').click();
+  await trainee.page.waitForURL(/\/cases\/case-/);
+  await trainee.page.getByRole('heading', { name: title }).waitFor();
+  await trainee.page.locator('.prose table').waitFor();
+  await trainee.page.getByText('《生态环境法典》第1108条').waitFor();
+  await trainee.page.screenshot({ path: `${shots}/${label}-case-375.png`, fullPage: true });
+  await trainee.page.goto(`${base}/cases`);
+  await trainee.page.locator('.case-card', { hasText: title }).waitFor();
+  await trainee.page.screenshot({ path: `${shots}/${label}-cases-375.png`, fullPage: true });
+  assert.deepEqual(trainee.errors, [], 'no page errors while reading');
+  await trainee.context.close();
+});

@@ -150,6 +150,23 @@ impl TestApp {
         }
     }
 
+    /// Imports the minimal content fixture (with the shipped laws and industries): what content-dependent tests
+    /// need, in a fraction of the time of the whole tree.
+    pub async fn import_fixture_content(&self) {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = std::env::temp_dir().join(format!("{}-content", unique("lianbing_fixture")));
+        copy_tree(&root.join("tests/fixtures/content"), &dir);
+        for f in ["laws.toml", "industries.toml"] {
+            std::fs::copy(root.join("content").join(f), dir.join(f)).unwrap();
+        }
+        let (set, diags) = app::content::check::check_dir(&dir);
+        assert!(diags.is_empty(), "{diags:?}");
+        server::content::import(&self.state.pool, &set, false)
+            .await
+            .expect("import fixture content");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// Another browser on the same server: same database, empty cookie jar.
     pub fn new_browser(&self) -> TestApp {
         TestApp {
@@ -299,6 +316,43 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Uploads a file with extra text fields to a multipart server function, from the page `referer`.
+    pub async fn upload_fields(
+        &mut self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file_name: &str,
+        bytes: &[u8],
+        referer: &str,
+    ) -> Response {
+        let boundary = "----lianbingtestboundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(format!("/api/{endpoint}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ACCEPT, "text/html")
+            .header(header::ORIGIN, "http://lianbing.test")
+            .header(header::REFERER, format!("http://lianbing.test{referer}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn login(&mut self, username: &str, password: &str) -> Result<(), AppError> {
         self.call::<()>("login", &[("username", username), ("password", password)])
             .await
@@ -366,6 +420,20 @@ impl TestApp {
     }
 }
 
+/// Copies a folder tree.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {
     form.iter()
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
@@ -416,6 +484,16 @@ impl Response {
     }
 }
 
+/// Runs a test body, failing it (rather than the whole run) if it has not finished within two minutes.
+pub async fn within_time_limit(name: &str, body: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(120), body)
+        .await
+        .is_err()
+    {
+        panic!("{name} did not finish within 120 s");
+    }
+}
+
 /// Writes each test once and runs it on both databases: `mod sqlite` and `mod postgres`.
 #[macro_export]
 macro_rules! on_both {
@@ -423,11 +501,11 @@ macro_rules! on_both {
         $( $(#[$meta])* async fn $name($db: $ty) $body )*
         mod sqlite {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::Db::Sqlite).await } )*
+               async fn $name() { $crate::within_time_limit(stringify!($name), super::$name($crate::Db::Sqlite)).await } )*
         }
         mod postgres {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::Db::Postgres).await } )*
+               async fn $name() { $crate::within_time_limit(stringify!($name), super::$name($crate::Db::Postgres)).await } )*
         }
     };
 }

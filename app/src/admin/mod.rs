@@ -1,6 +1,7 @@
 //! Administration within one's own unit subtree: units, people, roster import and the audit log.
 
 pub mod audit;
+pub mod content;
 pub mod import;
 #[cfg(feature = "ssr")]
 pub mod roster;
@@ -8,6 +9,7 @@ pub mod units;
 pub mod users;
 
 pub use audit::AuditPage;
+pub use content::{ContentListPage, EditorPage};
 pub use import::ImportPage;
 pub use units::UnitsPage;
 pub use users::{UserEditPage, UserNewPage, UsersPage};

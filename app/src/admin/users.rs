@@ -95,7 +95,6 @@ pub async fn get_user(user_id: i64) -> Result<UserView, AppError> {
     to_view(&mut conn, row).await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "create_user")]
 #[tracing::instrument(skip_all)]
 pub async fn create_user(
@@ -160,7 +159,6 @@ pub async fn create_user(
     Ok(id)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "update_user")]
 #[tracing::instrument(skip_all)]
 pub async fn update_user(

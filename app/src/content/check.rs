@@ -80,12 +80,24 @@ struct Checker {
 impl Checker {
     fn rel(&self, path: &Path) -> String {
         let shown = path.strip_prefix(&self.root).unwrap_or(path);
-        let base = self.root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        if base.is_empty() { shown.display().to_string() } else { format!("{base}/{}", shown.display()) }
+        let base = self
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if base.is_empty() {
+            shown.display().to_string()
+        } else {
+            format!("{base}/{}", shown.display())
+        }
     }
 
     fn err(&mut self, origin: &Origin, message: impl Into<String>) {
-        self.diags.push(Diagnostic { file: origin.file.clone(), line: origin.line, message: message.into() });
+        self.diags.push(Diagnostic {
+            file: origin.file.clone(),
+            line: origin.line,
+            message: message.into(),
+        });
     }
 
     fn read(&mut self, path: &Path) -> Option<String> {
@@ -93,21 +105,34 @@ impl Checker {
             Ok(text) => Some(text),
             Err(e) => {
                 let file = self.rel(path);
-                self.diags.push(Diagnostic { file, line: 1, message: format!("cannot read: {e}") });
+                self.diags.push(Diagnostic {
+                    file,
+                    line: 1,
+                    message: format!("cannot read: {e}"),
+                });
                 None
             }
         }
     }
 
     /// Parses TOML, reporting a syntax or schema error at its line.
-    fn parse<T: serde::de::DeserializeOwned>(&mut self, path: &Path, text: &str, first_line: usize) -> Option<T> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &Path,
+        text: &str,
+        first_line: usize,
+    ) -> Option<T> {
         match toml::from_str::<T>(text) {
             Ok(v) => Some(v),
             Err(e) => {
                 let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1) + first_line - 1;
                 let file = self.rel(path);
                 let message = e.message().trim().replace('\n', " ");
-                self.diags.push(Diagnostic { file, line, message: format!("invalid: {message}") });
+                self.diags.push(Diagnostic {
+                    file,
+                    line,
+                    message: format!("invalid: {message}"),
+                });
                 None
             }
         }
@@ -115,12 +140,21 @@ impl Checker {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+    text[..byte.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
 }
 
 fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == ext)).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == ext))
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
@@ -128,7 +162,10 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// Loads and checks a content tree. Returns the set and every problem found (sorted by file and line).
 pub fn check_dir(root: &Path) -> (ContentSet, Vec<Diagnostic>) {
-    let mut c = Checker { root: root.to_path_buf(), diags: Vec::new() };
+    let mut c = Checker {
+        root: root.to_path_buf(),
+        diags: Vec::new(),
+    };
     let mut set = ContentSet::default();
     load(&mut c, root, &mut set);
     validate(&mut c, &set);
@@ -143,39 +180,87 @@ fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
         && let Some(file) = c.parse::<LawsFile>(&laws, &text, 1)
     {
         let name = c.rel(&laws);
-        set.laws = file.law.into_iter().map(|s| (Origin { file: name.clone(), line: line_of(&text, s.span().start) }, s.into_inner())).collect();
+        set.laws = file
+            .law
+            .into_iter()
+            .map(|s| {
+                (
+                    Origin {
+                        file: name.clone(),
+                        line: line_of(&text, s.span().start),
+                    },
+                    s.into_inner(),
+                )
+            })
+            .collect();
     }
     let industries = root.join("industries.toml");
     if let Some(text) = c.read(&industries)
         && let Some(file) = c.parse::<IndustriesFile>(&industries, &text, 1)
     {
         let name = c.rel(&industries);
-        set.industries =
-            file.industry.into_iter().map(|s| (Origin { file: name.clone(), line: line_of(&text, s.span().start) }, s.into_inner())).collect();
+        set.industries = file
+            .industry
+            .into_iter()
+            .map(|s| {
+                (
+                    Origin {
+                        file: name.clone(),
+                        line: line_of(&text, s.span().start),
+                    },
+                    s.into_inner(),
+                )
+            })
+            .collect();
     }
     for path in files_in(&root.join("questions"), "toml") {
         if let Some(text) = c.read(&path)
             && let Some(file) = c.parse::<QuestionsFile>(&path, &text, 1)
         {
             let name = c.rel(&path);
-            set.questions.extend(
-                file.question.into_iter().map(|s| (Origin { file: name.clone(), line: line_of(&text, s.span().start) }, s.into_inner())),
-            );
+            set.questions.extend(file.question.into_iter().map(|s| {
+                (
+                    Origin {
+                        file: name.clone(),
+                        line: line_of(&text, s.span().start),
+                    },
+                    s.into_inner(),
+                )
+            }));
         }
     }
     let courses_dir = root.join("courses");
     let mut course_dirs: Vec<PathBuf> = std::fs::read_dir(&courses_dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     course_dirs.sort();
     for dir in course_dirs {
         let manifest = dir.join("course.toml");
-        let Some(text) = c.read(&manifest) else { continue };
-        let Some(course) = c.parse::<Course>(&manifest, &text, 1) else { continue };
-        let origin = Origin { file: c.rel(&manifest), line: 1 };
+        let Some(text) = c.read(&manifest) else {
+            continue;
+        };
+        let Some(course) = c.parse::<Course>(&manifest, &text, 1) else {
+            continue;
+        };
+        let origin = Origin {
+            file: c.rel(&manifest),
+            line: 1,
+        };
         for path in files_in(&dir, "md") {
             if let Some((origin, meta, body)) = front_matter::<LessonMeta>(c, &path) {
-                set.lessons.push((origin, Lesson { meta, course: course.id.clone(), body }));
+                set.lessons.push((
+                    origin,
+                    Lesson {
+                        meta,
+                        course: course.id.clone(),
+                        body,
+                    },
+                ));
             }
         }
         set.courses.push((origin, course));
@@ -184,7 +269,13 @@ fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
         if let Some(text) = c.read(&path)
             && let Some(s) = c.parse::<Scenario>(&path, &text, 1)
         {
-            set.scenarios.push((Origin { file: c.rel(&path), line: 1 }, s));
+            set.scenarios.push((
+                Origin {
+                    file: c.rel(&path),
+                    line: 1,
+                },
+                s,
+            ));
         }
     }
     for path in files_in(&root.join("cases"), "md") {
@@ -194,9 +285,15 @@ fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
     }
 }
 
-fn front_matter<T: serde::de::DeserializeOwned>(c: &mut Checker, path: &Path) -> Option<(Origin, T, String)> {
+fn front_matter<T: serde::de::DeserializeOwned>(
+    c: &mut Checker,
+    path: &Path,
+) -> Option<(Origin, T, String)> {
     let text = c.read(path)?;
-    let origin = Origin { file: c.rel(path), line: 1 };
+    let origin = Origin {
+        file: c.rel(path),
+        line: 1,
+    };
     let Some((front, body, first)) = split_front_matter(&text) else {
         c.err(&origin, "missing front matter: the file must start with a +++ line, TOML, and a closing +++ line");
         return None;
@@ -210,16 +307,21 @@ fn front_matter<T: serde::de::DeserializeOwned>(c: &mut Checker, path: &Path) ->
 
 fn valid_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && id.as_bytes()[0].is_ascii_lowercase()
 }
 
-fn valid_date(d: &str) -> bool {
+/// True for an ISO day, `YYYY-MM-DD`.
+pub fn valid_date(d: &str) -> bool {
     let b = d.as_bytes();
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && d.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && d.bytes()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
 }
@@ -236,31 +338,100 @@ fn period_dates(period: Period) -> Vec<&'static str> {
 fn validate(c: &mut Checker, set: &ContentSet) {
     let laws: HashMap<&str, &Law> = set.laws.iter().map(|(_, l)| (l.id.as_str(), l)).collect();
     let industries: BTreeSet<&str> = set.industries.iter().map(|(_, i)| i.id.as_str()).collect();
-    let questions: HashMap<&str, &Question> = set.questions.iter().map(|(_, q)| (q.id.as_str(), q)).collect();
-    let lessons: HashMap<&str, &Lesson> = set.lessons.iter().map(|(_, l)| (l.meta.id.as_str(), l)).collect();
-    let scenarios: HashMap<&str, &Scenario> = set.scenarios.iter().map(|(_, s)| (s.id.as_str(), s)).collect();
+    let questions: HashMap<&str, &Question> = set
+        .questions
+        .iter()
+        .map(|(_, q)| (q.id.as_str(), q))
+        .collect();
+    let lessons: HashMap<&str, &Lesson> = set
+        .lessons
+        .iter()
+        .map(|(_, l)| (l.meta.id.as_str(), l))
+        .collect();
+    let scenarios: HashMap<&str, &Scenario> = set
+        .scenarios
+        .iter()
+        .map(|(_, s)| (s.id.as_str(), s))
+        .collect();
 
     // Ids: well formed and unique within their kind.
     let ids = |c: &mut Checker, kind: &str, items: Vec<(&Origin, &str)>| {
         let mut seen: HashMap<&str, &Origin> = HashMap::new();
         for (origin, id) in items {
             if !valid_id(id) {
-                c.err(origin, format!("{kind} id {id:?} must be 3–64 lower-case ASCII letters, digits, '-' or '_'"));
+                c.err(
+                    origin,
+                    format!(
+                        "{kind} id {id:?} must be 3–64 lower-case ASCII letters, digits, '-' or '_'"
+                    ),
+                );
             }
             if let Some(first) = seen.get(id) {
-                c.err(origin, format!("duplicate {kind} id {id:?} (first at {}:{})", first.file, first.line));
+                c.err(
+                    origin,
+                    format!(
+                        "duplicate {kind} id {id:?} (first at {}:{})",
+                        first.file, first.line
+                    ),
+                );
             } else {
                 seen.insert(id, origin);
             }
         }
     };
-    ids(c, "law", set.laws.iter().map(|(o, l)| (o, l.id.as_str())).collect());
-    ids(c, "industry", set.industries.iter().map(|(o, i)| (o, i.id.as_str())).collect());
-    ids(c, "question", set.questions.iter().map(|(o, q)| (o, q.id.as_str())).collect());
-    ids(c, "course", set.courses.iter().map(|(o, x)| (o, x.id.as_str())).collect());
-    ids(c, "lesson", set.lessons.iter().map(|(o, l)| (o, l.meta.id.as_str())).collect());
-    ids(c, "scenario", set.scenarios.iter().map(|(o, s)| (o, s.id.as_str())).collect());
-    ids(c, "case", set.cases.iter().map(|(o, x)| (o, x.meta.id.as_str())).collect());
+    ids(
+        c,
+        "law",
+        set.laws.iter().map(|(o, l)| (o, l.id.as_str())).collect(),
+    );
+    ids(
+        c,
+        "industry",
+        set.industries
+            .iter()
+            .map(|(o, i)| (o, i.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "question",
+        set.questions
+            .iter()
+            .map(|(o, q)| (o, q.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "course",
+        set.courses
+            .iter()
+            .map(|(o, x)| (o, x.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "lesson",
+        set.lessons
+            .iter()
+            .map(|(o, l)| (o, l.meta.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "scenario",
+        set.scenarios
+            .iter()
+            .map(|(o, s)| (o, s.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "case",
+        set.cases
+            .iter()
+            .map(|(o, x)| (o, x.meta.id.as_str()))
+            .collect(),
+    );
 
     for (origin, law) in &set.laws {
         if !valid_date(&law.from) || law.until.as_deref().is_some_and(|u| !valid_date(u)) {
@@ -270,15 +441,32 @@ fn validate(c: &mut Checker, set: &ContentSet) {
 
     // Exactly the 15 industries of the brief.
     let expected: BTreeSet<&str> = INDUSTRY_IDS.into_iter().collect();
-    let industries_origin = set.industries.first().map(|(o, _)| o.clone()).unwrap_or(Origin { file: "content/industries.toml".into(), line: 1 });
+    let industries_origin = set
+        .industries
+        .first()
+        .map(|(o, _)| o.clone())
+        .unwrap_or(Origin {
+            file: "content/industries.toml".into(),
+            line: 1,
+        });
     for missing in expected.difference(&industries) {
-        c.err(&industries_origin, format!("industry {missing:?} is missing; the brief names 15 industries"));
+        c.err(
+            &industries_origin,
+            format!("industry {missing:?} is missing; the brief names 15 industries"),
+        );
     }
     for (origin, ind) in &set.industries {
         if !expected.contains(ind.id.as_str()) {
-            c.err(origin, format!("industry {:?} is not one of the brief's 15", ind.id));
+            c.err(
+                origin,
+                format!("industry {:?} is not one of the brief's 15", ind.id),
+            );
         }
-        if ind.processes.is_empty() || ind.pollutants.is_empty() || ind.inspection_points.is_empty() || ind.violations.is_empty() {
+        if ind.processes.is_empty()
+            || ind.pollutants.is_empty()
+            || ind.inspection_points.is_empty()
+            || ind.violations.is_empty()
+        {
             c.err(origin, format!("industry {}: processes, pollutants, inspection points and violations must not be empty", ind.id));
         }
         for v in &ind.violations {
@@ -306,17 +494,31 @@ fn validate(c: &mut Checker, set: &ContentSet) {
         }
         let what = format!("question {}", q.id);
         for date in period_dates(q.period) {
-            for cit in q.basis.iter().chain(q.part.iter().flat_map(|p| p.basis.iter())) {
+            for cit in q
+                .basis
+                .iter()
+                .chain(q.part.iter().flat_map(|p| p.basis.iter()))
+            {
                 check_citation(c, origin, &what, cit, &laws, date);
             }
         }
         if let Some(doc) = &q.document {
             let found = doc
                 .split_once('#')
-                .and_then(|(s, d)| scenarios.get(s).map(|s| s.document.iter().any(|x| x.id == d)))
+                .and_then(|(s, d)| {
+                    scenarios
+                        .get(s)
+                        .map(|s| s.document.iter().any(|x| x.id == d))
+                })
                 .unwrap_or(false);
             if !found {
-                c.err(origin, format!("question {}: document {doc:?} is not a scenario#document that exists", q.id));
+                c.err(
+                    origin,
+                    format!(
+                        "question {}: document {doc:?} is not a scenario#document that exists",
+                        q.id
+                    ),
+                );
             }
         }
     }
@@ -336,10 +538,17 @@ fn validate(c: &mut Checker, set: &ContentSet) {
             }
             for l in &m.lessons {
                 match lessons.get(l.as_str()) {
-                    None => c.err(origin, format!("module {} lists lesson {l:?}, which does not exist", m.id)),
-                    Some(lesson) if lesson.course != course.id => {
-                        c.err(origin, format!("module {} lists lesson {l:?} of another course ({})", m.id, lesson.course))
-                    }
+                    None => c.err(
+                        origin,
+                        format!("module {} lists lesson {l:?}, which does not exist", m.id),
+                    ),
+                    Some(lesson) if lesson.course != course.id => c.err(
+                        origin,
+                        format!(
+                            "module {} lists lesson {l:?} of another course ({})",
+                            m.id, lesson.course
+                        ),
+                    ),
                     Some(_) => {
                         if placed.insert(l.as_str(), m.id.as_str()).is_some() {
                             c.err(origin, format!("lesson {l:?} is listed twice"));
@@ -352,7 +561,10 @@ fn validate(c: &mut Checker, set: &ContentSet) {
     for (origin, lesson) in &set.lessons {
         let m = &lesson.meta;
         if !placed.contains_key(m.id.as_str()) {
-            c.err(origin, format!("lesson {} is not listed in any module of its course", m.id));
+            c.err(
+                origin,
+                format!("lesson {} is not listed in any module of its course", m.id),
+            );
         }
         if m.minutes == 0 || m.minutes > 240 {
             c.err(origin, format!("lesson {}: minutes must be 1–240", m.id));
@@ -365,7 +577,13 @@ fn validate(c: &mut Checker, set: &ContentSet) {
         }
         for q in &m.questions {
             if !questions.contains_key(q.as_str()) {
-                c.err(origin, format!("lesson {} checks knowledge with question {q:?}, which does not exist", m.id));
+                c.err(
+                    origin,
+                    format!(
+                        "lesson {} checks knowledge with question {q:?}, which does not exist",
+                        m.id
+                    ),
+                );
             }
         }
     }
@@ -374,7 +592,10 @@ fn validate(c: &mut Checker, set: &ContentSet) {
     for (origin, case) in &set.cases {
         let m = &case.meta;
         if !valid_date(&m.act_date) {
-            c.err(origin, format!("case {}: act_date must be YYYY-MM-DD", m.id));
+            c.err(
+                origin,
+                format!("case {}: act_date must be YYYY-MM-DD", m.id),
+            );
             continue;
         }
         industry_ref(c, origin, &format!("case {}", m.id), &m.industry);
@@ -385,20 +606,36 @@ fn validate(c: &mut Checker, set: &ContentSet) {
             c.err(origin, format!("case {} has no legal basis", m.id));
         }
         for cit in &m.basis {
-            check_citation(c, origin, &format!("case {}", m.id), cit, &laws, &m.act_date);
+            check_citation(
+                c,
+                origin,
+                &format!("case {}", m.id),
+                cit,
+                &laws,
+                &m.act_date,
+            );
         }
     }
 
     // Scenarios.
     for (origin, s) in &set.scenarios {
         if !valid_date(&s.act_date) {
-            c.err(origin, format!("scenario {}: act_date must be YYYY-MM-DD", s.id));
+            c.err(
+                origin,
+                format!("scenario {}: act_date must be YYYY-MM-DD", s.id),
+            );
             continue;
         }
         industry_ref(c, origin, &format!("scenario {}", s.id), &s.industry);
         for l in &s.lessons {
             if !lessons.contains_key(l.as_str()) {
-                c.err(origin, format!("scenario {} suggests lesson {l:?}, which does not exist", s.id));
+                c.err(
+                    origin,
+                    format!(
+                        "scenario {} suggests lesson {l:?}, which does not exist",
+                        s.id
+                    ),
+                );
             }
         }
         super::graph::check_scenario(s, &mut |msg: String| c.err(origin, msg));
@@ -406,7 +643,13 @@ fn validate(c: &mut Checker, set: &ContentSet) {
         let all_basis = s
             .step
             .iter()
-            .flat_map(|st| st.choice.iter().flat_map(|ch| ch.basis.iter()).chain(st.finding.iter().flat_map(|f| f.basis.iter())).chain(st.basis.iter()))
+            .flat_map(|st| {
+                st.choice
+                    .iter()
+                    .flat_map(|ch| ch.basis.iter())
+                    .chain(st.finding.iter().flat_map(|f| f.basis.iter()))
+                    .chain(st.basis.iter())
+            })
             .chain(s.ending.iter().flat_map(|e| e.basis.iter()));
         for cit in all_basis {
             check_citation(c, origin, &what, cit, &laws, &s.act_date);
@@ -415,44 +658,85 @@ fn validate(c: &mut Checker, set: &ContentSet) {
 }
 
 fn check_violation_code(c: &mut Checker, origin: &Origin, code: &str) {
-    let ok = code.strip_prefix('V').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=11).contains(&n));
+    let ok = code
+        .strip_prefix('V')
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| (1..=11).contains(&n));
     if !ok {
-        c.err(origin, format!("violation code {code:?} is not one of V1–V11"));
+        c.err(
+            origin,
+            format!("violation code {code:?} is not one of V1–V11"),
+        );
     }
 }
 
 fn check_question_shape(c: &mut Checker, origin: &Origin, q: &Question) {
     let letters: Vec<char> = ('A'..='Z').take(q.options.len()).collect();
-    let answers_are_options = q.answer.iter().all(|a| a.len() == 1 && a.chars().next().is_some_and(|ch| letters.contains(&ch)));
+    let answers_are_options = q
+        .answer
+        .iter()
+        .all(|a| a.len() == 1 && a.chars().next().is_some_and(|ch| letters.contains(&ch)));
     let unique: BTreeSet<&String> = q.answer.iter().collect();
     let problem = match q.kind {
-        QuestionKind::Single if !(2..=6).contains(&q.options.len()) => Some("a single-choice question has 2–6 options"),
-        QuestionKind::Single if q.answer.len() != 1 || !answers_are_options => Some("a single-choice answer is one option letter"),
-        QuestionKind::Multiple if !(3..=6).contains(&q.options.len()) => Some("a multiple-choice question has 3–6 options"),
-        QuestionKind::Multiple if q.answer.len() < 2 || !answers_are_options || unique.len() != q.answer.len() => {
+        QuestionKind::Single if !(2..=6).contains(&q.options.len()) => {
+            Some("a single-choice question has 2–6 options")
+        }
+        QuestionKind::Single if q.answer.len() != 1 || !answers_are_options => {
+            Some("a single-choice answer is one option letter")
+        }
+        QuestionKind::Multiple if !(3..=6).contains(&q.options.len()) => {
+            Some("a multiple-choice question has 3–6 options")
+        }
+        QuestionKind::Multiple
+            if q.answer.len() < 2 || !answers_are_options || unique.len() != q.answer.len() =>
+        {
             Some("a multiple-choice answer is two or more distinct option letters")
         }
-        QuestionKind::Judge if !q.options.is_empty() => Some("a true/false question has no options"),
-        QuestionKind::Judge if q.answer != ["T"] && q.answer != ["F"] => Some("a true/false answer is [\"T\"] or [\"F\"]"),
-        QuestionKind::Case if q.part.is_empty() => Some("a case-analysis question has at least one [[question.part]]"),
-        QuestionKind::Case if q.part.iter().any(|p| p.points.is_empty()) => Some("every case part lists its answer points"),
+        QuestionKind::Judge if !q.options.is_empty() => {
+            Some("a true/false question has no options")
+        }
+        QuestionKind::Judge if q.answer != ["T"] && q.answer != ["F"] => {
+            Some("a true/false answer is [\"T\"] or [\"F\"]")
+        }
+        QuestionKind::Case if q.part.is_empty() => {
+            Some("a case-analysis question has at least one [[question.part]]")
+        }
+        QuestionKind::Case if q.part.iter().any(|p| p.points.is_empty()) => {
+            Some("every case part lists its answer points")
+        }
         _ => None,
     };
     if let Some(problem) = problem {
         c.err(origin, format!("question {}: {problem}", q.id));
     }
     if q.kind != QuestionKind::Case && !q.part.is_empty() {
-        c.err(origin, format!("question {}: only case questions have parts", q.id));
+        c.err(
+            origin,
+            format!("question {}: only case questions have parts", q.id),
+        );
     }
     if q.stem.trim().is_empty() || q.explanation.trim().is_empty() {
-        c.err(origin, format!("question {}: stem and explanation must not be empty", q.id));
+        c.err(
+            origin,
+            format!("question {}: stem and explanation must not be empty", q.id),
+        );
     }
 }
 
 /// A citation must name a known law in force on `date`; its `old` laws must be repealed laws.
-fn check_citation(c: &mut Checker, origin: &Origin, what: &str, cit: &Citation, laws: &HashMap<&str, &Law>, date: &str) {
+fn check_citation(
+    c: &mut Checker,
+    origin: &Origin,
+    what: &str,
+    cit: &Citation,
+    laws: &HashMap<&str, &Law>,
+    date: &str,
+) {
     if cit.article.is_empty() || !cit.article.bytes().all(|b| b.is_ascii_digit()) {
-        c.err(origin, format!("{what}: article {:?} must be Arabic digits", cit.article));
+        c.err(
+            origin,
+            format!("{what}: article {:?} must be Arabic digits", cit.article),
+        );
     }
     match laws.get(cit.law.as_str()) {
         None => c.err(origin, format!("{what} cites unknown law {:?}", cit.law)),
@@ -462,7 +746,11 @@ fn check_citation(c: &mut Checker, origin: &Origin, what: &str, cit: &Citation, 
                 "{what} cites {}第{}条, not in force on {date}: {}",
                 law.name,
                 cit.article,
-                if date >= CODE_IN_FORCE { "acts from 2026-08-15 fall under the Code" } else { "cite the law in force at the time of the act" }
+                if date >= CODE_IN_FORCE {
+                    "acts from 2026-08-15 fall under the Code"
+                } else {
+                    "cite the law in force at the time of the act"
+                }
             ),
         ),
         Some(_) => {}
@@ -470,13 +758,20 @@ fn check_citation(c: &mut Checker, origin: &Origin, what: &str, cit: &Citation, 
     for old in &cit.old {
         match laws.get(old.law.as_str()) {
             None => c.err(origin, format!("{what} cites unknown law {:?}", old.law)),
-            Some(law) if law.until.is_none() => {
-                c.err(origin, format!("{what}: {} is still in force; `old` names repealed laws only", law.name))
-            }
+            Some(law) if law.until.is_none() => c.err(
+                origin,
+                format!(
+                    "{what}: {} is still in force; `old` names repealed laws only",
+                    law.name
+                ),
+            ),
             Some(_) => {}
         }
         if cit.law != "code" {
-            c.err(origin, format!("{what}: only Code citations carry the old article in `old`"));
+            c.err(
+                origin,
+                format!("{what}: only Code citations carry the old article in `old`"),
+            );
         }
     }
 }

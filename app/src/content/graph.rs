@@ -24,7 +24,11 @@ fn fixed_points(step: &Step) -> u32 {
 /// The ids a step may lead to.
 fn successors(step: &Step) -> Vec<&str> {
     match step.kind {
-        StepKind::Choice => step.choice.iter().filter_map(|c| c.next.as_deref()).collect(),
+        StepKind::Choice => step
+            .choice
+            .iter()
+            .filter_map(|c| c.next.as_deref())
+            .collect(),
         _ => step.next.as_deref().into_iter().collect(),
     }
 }
@@ -39,7 +43,10 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
     }
     for ending in &s.ending {
         if nodes.insert(ending.id.as_str(), Node::Ending).is_some() {
-            err(format!("ending id {:?} is used twice or is also a step id", ending.id));
+            err(format!(
+                "ending id {:?} is used twice or is also a step id",
+                ending.id
+            ));
         }
     }
     let documents: BTreeSet<&str> = s.document.iter().map(|d| d.id.as_str()).collect();
@@ -52,7 +59,12 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
     }
     for e in &s.evidence {
         if !EVIDENCE_KINDS.contains(&e.kind.as_str()) {
-            err(format!("evidence {} has kind {:?}; use one of {}", e.id, e.kind, EVIDENCE_KINDS.join(" ")));
+            err(format!(
+                "evidence {} has kind {:?}; use one of {}",
+                e.id,
+                e.kind,
+                EVIDENCE_KINDS.join(" ")
+            ));
         }
     }
     if s.max_score == 0 || s.critical_cap >= s.max_score {
@@ -63,7 +75,9 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
     }
     for d in &s.briefing.documents {
         if !documents.contains(d.as_str()) {
-            err(format!("briefing shows document {d:?}, which does not exist"));
+            err(format!(
+                "briefing shows document {d:?}, which does not exist"
+            ));
         }
     }
     check_documents(s, err);
@@ -71,7 +85,9 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
 
     let models = s.ending.iter().filter(|e| e.model).count();
     if models != 1 {
-        err(format!("exactly one ending must be the model ending (model = true); found {models}"));
+        err(format!(
+            "exactly one ending must be the model ending (model = true); found {models}"
+        ));
     }
     for e in &s.ending {
         if e.basis.is_empty() {
@@ -92,7 +108,9 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                     err(format!("{at}: a choice step offers at least two choices"));
                 }
                 if step.next.is_some() {
-                    err(format!("{at}: a choice step leads on through its choices' `next`, not its own"));
+                    err(format!(
+                        "{at}: a choice step leads on through its choices' `next`, not its own"
+                    ));
                 }
             }
             StepKind::Multi => {
@@ -106,7 +124,10 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                 }
                 for f in &step.finding {
                     if !step.documents.contains(&f.document) {
-                        err(format!("{at}: finding {} is in document {:?}, which the step does not show", f.id, f.document));
+                        err(format!(
+                            "{at}: finding {} is in document {:?}, which the step does not show",
+                            f.id, f.document
+                        ));
                     }
                     if f.basis.is_empty() {
                         err(format!("{at}: finding {} has no legal basis", f.id));
@@ -115,7 +136,10 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                 }
                 for d in &step.distractor {
                     if !step.documents.contains(&d.document) {
-                        err(format!("{at}: distractor {} is in document {:?}, which the step does not show", d.id, d.document));
+                        err(format!(
+                            "{at}: distractor {} is in document {:?}, which the step does not show",
+                            d.id, d.document
+                        ));
                     }
                 }
             }
@@ -128,23 +152,40 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                         err(format!("{at}: element {} has no keywords", e.id));
                     }
                     if !DIMENSIONS.contains(&e.dimension.as_str()) {
-                        err(format!("{at}: element {} scores unknown dimension {:?}", e.id, e.dimension));
+                        err(format!(
+                            "{at}: element {} scores unknown dimension {:?}",
+                            e.id, e.dimension
+                        ));
                     }
                 }
             }
             StepKind::Penalty => {
-                let (Some(min), Some(max), Some(lo), Some(hi)) = (step.min, step.max, step.expected_min, step.expected_max) else {
-                    err(format!("{at}: a penalty step sets min, max, expected_min and expected_max"));
+                let (Some(min), Some(max), Some(lo), Some(hi)) =
+                    (step.min, step.max, step.expected_min, step.expected_max)
+                else {
+                    err(format!(
+                        "{at}: a penalty step sets min, max, expected_min and expected_max"
+                    ));
                     continue;
                 };
                 if !(0 <= min && min <= lo && lo <= hi && hi <= max) {
-                    err(format!("{at}: amounts must satisfy 0 ≤ min ≤ expected_min ≤ expected_max ≤ max"));
+                    err(format!(
+                        "{at}: amounts must satisfy 0 ≤ min ≤ expected_min ≤ expected_max ≤ max"
+                    ));
                 }
                 if step.basis.is_empty() {
-                    err(format!("{at}: a penalty step cites the article that sets the range"));
+                    err(format!(
+                        "{at}: a penalty step cites the article that sets the range"
+                    ));
                 }
-                if !step.dimension.as_deref().is_some_and(|d| DIMENSIONS.contains(&d)) {
-                    err(format!("{at}: a penalty step names the dimension it scores"));
+                if !step
+                    .dimension
+                    .as_deref()
+                    .is_some_and(|d| DIMENSIONS.contains(&d))
+                {
+                    err(format!(
+                        "{at}: a penalty step names the dimension it scores"
+                    ));
                 }
             }
         }
@@ -159,7 +200,9 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
             }
             check_dimensions(&ch.score, &cat, err);
             if (total(&ch.score) > 0 || ch.critical.is_some()) && ch.basis.is_empty() {
-                err(format!("{cat} scores or is critical, so it must cite its legal basis"));
+                err(format!(
+                    "{cat} scores or is critical, so it must cite its legal basis"
+                ));
             }
             for e in &ch.evidence {
                 if !evidence.contains(e.as_str()) {
@@ -168,18 +211,28 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
             }
             match (step.kind, &ch.next) {
                 (StepKind::Choice, None) => err(format!("{cat} has no `next`")),
-                (StepKind::Multi, Some(_)) => err(format!("{cat}: choices of a multi step share the step's `next`")),
+                (StepKind::Multi, Some(_)) => err(format!(
+                    "{cat}: choices of a multi step share the step's `next`"
+                )),
                 _ => {}
             }
             if ch.critical == Some(Critical::End)
-                && !ch.next.as_deref().and_then(|n| nodes.get(n)).is_some_and(|n| matches!(n, Node::Ending))
+                && !ch
+                    .next
+                    .as_deref()
+                    .and_then(|n| nodes.get(n))
+                    .is_some_and(|n| matches!(n, Node::Ending))
             {
-                err(format!("{cat} ends the attempt, so its `next` must be an ending"));
+                err(format!(
+                    "{cat} ends the attempt, so its `next` must be an ending"
+                ));
             }
         }
         for next in successors(step) {
             if !nodes.contains_key(next) {
-                err(format!("{at} leads to {next:?}, which is neither a step nor an ending"));
+                err(format!(
+                    "{at} leads to {next:?}, which is neither a step nor an ending"
+                ));
             }
         }
     }
@@ -209,7 +262,9 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
             Some(Mark::Done) => return best.get(id).copied().unwrap_or(0),
             Some(Mark::Active) => {
                 if !*cyclic {
-                    err(format!("the steps form a cycle through {id:?}: every path must reach an ending"));
+                    err(format!(
+                        "the steps form a cycle through {id:?}: every path must reach an ending"
+                    ));
                 }
                 *cyclic = true;
                 return 0;
@@ -223,10 +278,18 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                     StepKind::Choice => step
                         .choice
                         .iter()
-                        .filter_map(|c| c.next.as_deref().map(|n| total(&c.score) + visit(n, nodes, marks, best, cyclic, err)))
+                        .filter_map(|c| {
+                            c.next.as_deref().map(|n| {
+                                total(&c.score) + visit(n, nodes, marks, best, cyclic, err)
+                            })
+                        })
                         .max()
                         .unwrap_or(0),
-                    _ => step.next.as_deref().map(|n| visit(n, nodes, marks, best, cyclic, err)).unwrap_or(0),
+                    _ => step
+                        .next
+                        .as_deref()
+                        .map(|n| visit(n, nodes, marks, best, cyclic, err))
+                        .unwrap_or(0),
                 };
                 fixed_points(step) + onward
             }
@@ -244,14 +307,20 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
     }
     for ending in &s.ending {
         if !marks.contains_key(ending.id.as_str()) {
-            err(format!("ending {} cannot be reached from the start", ending.id));
+            err(format!(
+                "ending {} cannot be reached from the start",
+                ending.id
+            ));
         }
     }
     if cyclic {
         return;
     }
     if top != s.max_score {
-        err(format!("the best path scores {top}, but max_score is {}: the best path must score exactly max_score", s.max_score));
+        err(format!(
+            "the best path scores {top}, but max_score is {}: the best path must score exactly max_score",
+            s.max_score
+        ));
     }
     // The best path must be the model path.
     let mut at = s.start.as_str();
@@ -266,7 +335,11 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
                 .choice
                 .iter()
                 .filter(|c| c.critical.is_none())
-                .filter_map(|c| c.next.as_deref().map(|n| (total(&c.score) + best.get(n).copied().unwrap_or(0), n)))
+                .filter_map(|c| {
+                    c.next
+                        .as_deref()
+                        .map(|n| (total(&c.score) + best.get(n).copied().unwrap_or(0), n))
+                })
                 .max_by_key(|(v, _)| *v)
                 .map(|(_, n)| n),
             _ => step.next.as_deref(),
@@ -277,14 +350,20 @@ pub fn check_scenario(s: &Scenario, err: &mut dyn FnMut(String)) {
     if let Some(model) = s.ending.iter().find(|e| e.model)
         && at != model.id
     {
-        err(format!("the best-scoring path ends at {at:?}, not at the model ending {:?}", model.id));
+        err(format!(
+            "the best-scoring path ends at {at:?}, not at the model ending {:?}",
+            model.id
+        ));
     }
 }
 
 fn check_dimensions(score: &Score, at: &str, err: &mut dyn FnMut(String)) {
     for dim in score.keys() {
         if !DIMENSIONS.contains(&dim.as_str()) {
-            err(format!("{at} scores unknown dimension {dim:?}; use {}", DIMENSIONS.join(", ")));
+            err(format!(
+                "{at} scores unknown dimension {dim:?}; use {}",
+                DIMENSIONS.join(", ")
+            ));
         }
     }
 }
@@ -295,23 +374,45 @@ fn check_documents(s: &Scenario, err: &mut dyn FnMut(String)) {
             DocumentKind::Timeseries => {
                 let len = d.series.first().map(|x| x.values.len()).unwrap_or(0);
                 if d.series.is_empty() || len == 0 {
-                    err(format!("document {}: a time series needs at least one series of values", d.id));
+                    err(format!(
+                        "document {}: a time series needs at least one series of values",
+                        d.id
+                    ));
                 }
                 if d.series.iter().any(|x| x.values.len() != len) {
-                    err(format!("document {}: all series must have the same number of values", d.id));
+                    err(format!(
+                        "document {}: all series must have the same number of values",
+                        d.id
+                    ));
                 }
                 if d.interval_minutes.is_none() || d.start.is_none() || d.unit.is_none() {
-                    err(format!("document {}: a time series sets unit, start and interval_minutes", d.id));
+                    err(format!(
+                        "document {}: a time series sets unit, start and interval_minutes",
+                        d.id
+                    ));
                 }
                 for a in &d.anomalies {
                     if a.from > a.to || a.to >= len {
-                        err(format!("document {}: anomaly {:?} lies outside the series (0–{})", d.id, a.label, len.saturating_sub(1)));
+                        err(format!(
+                            "document {}: anomaly {:?} lies outside the series (0–{})",
+                            d.id,
+                            a.label,
+                            len.saturating_sub(1)
+                        ));
                     }
                 }
             }
             DocumentKind::Text | DocumentKind::Table => {
                 if d.body.as_deref().is_none_or(|b| b.trim().is_empty()) {
-                    err(format!("document {}: a {} document has a Markdown body", d.id, if d.kind == DocumentKind::Text { "text" } else { "table" }));
+                    err(format!(
+                        "document {}: a {} document has a Markdown body",
+                        d.id,
+                        if d.kind == DocumentKind::Text {
+                            "text"
+                        } else {
+                            "table"
+                        }
+                    ));
                 }
             }
         }
@@ -325,11 +426,18 @@ fn check_slots(s: &Scenario, err: &mut dyn FnMut(String)) {
         if slot.option.len() < 2 {
             err(format!("slot {} offers at least two options", slot.id));
         }
-        let first: BTreeSet<&str> = slot.option.first().map(|o| o.vars.keys().map(String::as_str).collect()).unwrap_or_default();
+        let first: BTreeSet<&str> = slot
+            .option
+            .first()
+            .map(|o| o.vars.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         for o in &slot.option {
             let these: BTreeSet<&str> = o.vars.keys().map(String::as_str).collect();
             if these != first {
-                err(format!("slot {}: option {} defines different variables from the first option", slot.id, o.id));
+                err(format!(
+                    "slot {}: option {} defines different variables from the first option",
+                    slot.id, o.id
+                ));
             }
         }
         vars.insert(slot.id.as_str(), first);
@@ -340,7 +448,9 @@ fn check_slots(s: &Scenario, err: &mut dyn FnMut(String)) {
         let after = &rest[open + 2..];
         let Some(close) = after.find("}}") else { break };
         let name = after[..close].trim();
-        let ok = name.split_once('.').is_some_and(|(slot, var)| vars.get(slot).is_some_and(|v| v.contains(var)));
+        let ok = name
+            .split_once('.')
+            .is_some_and(|(slot, var)| vars.get(slot).is_some_and(|v| v.contains(var)));
         if !ok {
             err(format!("placeholder {{{{{name}}}}} names no slot variable"));
         }

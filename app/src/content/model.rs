@@ -317,8 +317,17 @@ pub struct Anomaly {
 }
 
 /// The kinds of evidence of 《行政处罚法》第46条.
-pub const EVIDENCE_KINDS: [&str; 9] =
-    ["书证", "物证", "视听资料", "电子数据", "证人证言", "当事人陈述", "鉴定意见", "勘验笔录", "现场笔录"];
+pub const EVIDENCE_KINDS: [&str; 9] = [
+    "书证",
+    "物证",
+    "视听资料",
+    "电子数据",
+    "证人证言",
+    "当事人陈述",
+    "鉴定意见",
+    "勘验笔录",
+    "现场笔录",
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -453,10 +462,15 @@ pub struct Ending {
 pub fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let rest = text.strip_prefix("+++")?;
-    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
     let end = rest.find("\n+++")?;
     let front = &rest[..end];
     let after = &rest[end + 4..];
-    let body = after.strip_prefix("\r\n").or_else(|| after.strip_prefix('\n')).unwrap_or(after);
+    let body = after
+        .strip_prefix("\r\n")
+        .or_else(|| after.strip_prefix('\n'))
+        .unwrap_or(after);
     Some((front, body, 2))
 }

@@ -73,7 +73,9 @@ pub fn snippet(text: &str, query: &str, width: usize) -> String {
         n.into_iter().filter(|s| !s.is_empty()).collect()
     };
     let lower = flat.to_lowercase();
-    let hit = needles.iter().find_map(|n| lower.find(n.as_str()).map(|at| (at, n.clone())));
+    let hit = needles
+        .iter()
+        .find_map(|n| lower.find(n.as_str()).map(|at| (at, n.clone())));
     let chars: Vec<char> = flat.chars().collect();
     let (start_char, _) = match &hit {
         Some((byte, _)) => (lower[..*byte].chars().count().saturating_sub(width / 3), ()),
@@ -82,7 +84,11 @@ pub fn snippet(text: &str, query: &str, width: usize) -> String {
     let end_char = (start_char + width).min(chars.len());
     let mut piece: String = chars[start_char..end_char].iter().collect();
     if let Some((_, needle)) = hit {
-        let needle_main = needles.first().filter(|n| piece.to_lowercase().contains(n.as_str())).cloned().unwrap_or(needle);
+        let needle_main = needles
+            .first()
+            .filter(|n| piece.to_lowercase().contains(n.as_str()))
+            .cloned()
+            .unwrap_or(needle);
         piece = highlight(&piece, &needle_main);
     }
     let mut out = String::new();
@@ -141,7 +147,11 @@ mod tests {
 
     #[test]
     fn the_snippet_shows_and_marks_the_match() {
-        let s = snippet("某钢铁企业夜间开启旁路挡板，烧结烟气走旁路直排，被查处。", "旁路", 12);
+        let s = snippet(
+            "某钢铁企业夜间开启旁路挡板，烧结烟气走旁路直排，被查处。",
+            "旁路",
+            12,
+        );
         assert!(s.contains("[[旁路]]"), "{s}");
     }
 

@@ -22,16 +22,40 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
     }
     let mut out = Vec::new();
     for (_, law) in &set.laws {
-        out.push(StoredItem { kind: "law", key: law.id.clone(), title: law.name.clone(), body: json(law), search_text: None });
+        out.push(StoredItem {
+            kind: "law",
+            key: law.id.clone(),
+            title: law.name.clone(),
+            body: json(law),
+            search_text: None,
+        });
     }
     for (_, i) in &set.industries {
-        out.push(StoredItem { kind: "industry", key: i.id.clone(), title: i.name_zh.clone(), body: json(i), search_text: None });
+        out.push(StoredItem {
+            kind: "industry",
+            key: i.id.clone(),
+            title: i.name_zh.clone(),
+            body: json(i),
+            search_text: None,
+        });
     }
     for (_, q) in &set.questions {
-        out.push(StoredItem { kind: "question", key: q.id.clone(), title: q.stem.chars().take(60).collect(), body: json(q), search_text: None });
+        out.push(StoredItem {
+            kind: "question",
+            key: q.id.clone(),
+            title: q.stem.chars().take(60).collect(),
+            body: json(q),
+            search_text: None,
+        });
     }
     for (_, c) in &set.courses {
-        out.push(StoredItem { kind: "course", key: c.id.clone(), title: c.title.clone(), body: json(c), search_text: None });
+        out.push(StoredItem {
+            kind: "course",
+            key: c.id.clone(),
+            title: c.title.clone(),
+            body: json(c),
+            search_text: None,
+        });
     }
     for (_, l) in &set.lessons {
         out.push(StoredItem {
@@ -43,13 +67,22 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
         });
     }
     for (_, s) in &set.scenarios {
-        let steps: Vec<String> = s.step.iter().map(|st| format!("{} {}", st.title, st.prompt)).collect();
+        let steps: Vec<String> = s
+            .step
+            .iter()
+            .map(|st| format!("{} {}", st.title, st.prompt))
+            .collect();
         out.push(StoredItem {
             kind: "scenario",
             key: s.id.clone(),
             title: s.title.clone(),
             body: json(s),
-            search_text: Some(format!("{}\n{}\n{}", s.title, s.briefing.text, steps.join("\n"))),
+            search_text: Some(format!(
+                "{}\n{}\n{}",
+                s.title,
+                s.briefing.text,
+                steps.join("\n")
+            )),
         });
     }
     for (_, c) in &set.cases {
@@ -58,7 +91,10 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
             key: c.meta.id.clone(),
             title: c.meta.title.clone(),
             body: json(c),
-            search_text: Some(format!("{}\n{}\n{}\n{}", c.meta.title, c.meta.region, c.meta.outcome, c.body)),
+            search_text: Some(format!(
+                "{}\n{}\n{}\n{}",
+                c.meta.title, c.meta.region, c.meta.outcome, c.body
+            )),
         });
     }
     out
@@ -152,7 +188,16 @@ pub async fn upsert(
     .execute(&mut *conn)
     .await?;
     if let Some(text) = &item.search_text {
-        index(conn, content_id, item.kind, &item.key, &item.title, text, "/").await?;
+        index(
+            conn,
+            content_id,
+            item.kind,
+            &item.key,
+            &item.title,
+            text,
+            "/",
+        )
+        .await?;
     }
     Ok(outcome)
 }
@@ -201,7 +246,10 @@ pub async fn unindex(conn: &mut AnyConnection, content_id: i64) -> Result<(), sq
         .bind(content_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from search_doc where content_id = $1").bind(content_id).execute(conn).await?;
+    sqlx::query("delete from search_doc where content_id = $1")
+        .bind(content_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -216,7 +264,12 @@ pub struct Hit {
 }
 
 /// Published documents matching every term of the query, best first, visible within `viewer_path`'s scope.
-pub async fn search(conn: &mut AnyConnection, query: &str, viewer_path: &str, limit: i64) -> Result<Vec<Hit>, sqlx::Error> {
+pub async fn search(
+    conn: &mut AnyConnection,
+    query: &str,
+    viewer_path: &str,
+    limit: i64,
+) -> Result<Vec<Hit>, sqlx::Error> {
     let terms = search::query_terms(query);
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -254,7 +307,11 @@ pub async fn search(conn: &mut AnyConnection, query: &str, viewer_path: &str, li
 }
 
 /// The body of the published version of an item, with its version id.
-pub async fn published(conn: &mut AnyConnection, kind: &str, key: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn published(
+    conn: &mut AnyConnection,
+    kind: &str,
+    key: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query(
         "select v.version_id, v.body from content_item i join content_version v \
          on v.content_id = i.content_id and v.version = i.published_version \
@@ -264,16 +321,26 @@ pub async fn published(conn: &mut AnyConnection, kind: &str, key: &str) -> Resul
     .bind(key)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok((r.try_get("version_id")?, r.try_get("body")?))).transpose()
+    row.map(|r| Ok((r.try_get("version_id")?, r.try_get("body")?)))
+        .transpose()
 }
 
 /// The body of one exact version: what an attempt started on that version keeps reading.
-pub async fn version_body(conn: &mut AnyConnection, version_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("select body from content_version where version_id = $1").bind(version_id).fetch_optional(conn).await
+pub async fn version_body(
+    conn: &mut AnyConnection,
+    version_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select body from content_version where version_id = $1")
+        .bind(version_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Bodies of all published items of a kind.
-pub async fn published_all(conn: &mut AnyConnection, kind: &str) -> Result<Vec<String>, sqlx::Error> {
+pub async fn published_all(
+    conn: &mut AnyConnection,
+    kind: &str,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "select v.body from content_item i join content_version v on v.content_id = i.content_id \
          and v.version = i.published_version where i.kind = $1 and i.status = 'published' order by i.item_key",
@@ -284,5 +351,78 @@ pub async fn published_all(conn: &mut AnyConnection, kind: &str) -> Result<Vec<S
 }
 
 pub async fn count_items(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from content_item").fetch_one(conn).await
+    sqlx::query_scalar("select count(*) from content_item")
+        .fetch_one(conn)
+        .await
+}
+
+const VISIBLE: &str = "from content_item i join content_version v on v.content_id = i.content_id \
+     and v.version = i.published_version left join unit u on u.unit_id = i.scope_unit_id \
+     where i.kind = $1 and i.published_version is not null and i.status <> 'archived' and (i.scope_unit_id is null or $2 like u.path || '%')";
+
+/// Published items of a kind that a person in the unit at `viewer_path` may see: national ones and those
+/// published for a unit on their path.
+pub async fn visible_all(
+    conn: &mut AnyConnection,
+    kind: &str,
+    viewer_path: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(&format!("select v.body {VISIBLE} order by i.item_key"))
+        .bind(kind)
+        .bind(viewer_path)
+        .fetch_all(conn)
+        .await
+}
+
+/// One published item, if the viewer may see it.
+pub async fn visible_one(
+    conn: &mut AnyConnection,
+    kind: &str,
+    key: &str,
+    viewer_path: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(&format!("select v.body {VISIBLE} and i.item_key = $3"))
+        .bind(kind)
+        .bind(viewer_path)
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The laws, by id, for showing citations.
+pub async fn laws(
+    conn: &mut AnyConnection,
+) -> Result<std::collections::HashMap<String, crate::content::model::Law>, sqlx::Error> {
+    let bodies = published_all(conn, "law").await?;
+    Ok(bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<crate::content::model::Law>(b).ok())
+        .map(|l| (l.id.clone(), l))
+        .collect())
+}
+
+/// A citation as officers write it: 《法典》第1108条（原《大气污染防治法》第99条第三项）.
+pub fn cite(
+    c: &crate::content::model::Citation,
+    laws: &std::collections::HashMap<String, crate::content::model::Law>,
+) -> String {
+    let name = |id: &str| {
+        laws.get(id)
+            .map(|l| l.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let item = |i: &Option<String>| i.as_ref().map(|i| format!("第{i}项")).unwrap_or_default();
+    let mut out = format!("{}第{}条{}", name(&c.law), c.article, item(&c.item));
+    if !c.old.is_empty() {
+        let olds: Vec<String> = c
+            .old
+            .iter()
+            .map(|o| format!("原{}第{}条{}", name(&o.law), o.article, item(&o.item)))
+            .collect();
+        out.push_str(&format!("（{}）", olds.join("、")));
+    }
+    if c.verified == Some(false) {
+        out.push_str(" [待核]");
+    }
+    out
 }

@@ -2,9 +2,10 @@
 //! Nothing here is compiled into the browser bundle.
 
 pub mod audit;
-pub mod content_store;
 pub mod auth;
+pub mod content_store;
 pub mod db;
+pub mod markdown;
 pub mod session_store;
 pub mod state;
 pub mod units;
