@@ -93,7 +93,12 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
                         <div class="meter-bar" style="width:0%"></div>
                     </div>
                     <p class="muted small">{t_with("home.hours_label", &[("done", "0"), ("target", "50")])}</p>
-                    <Empty title=t("home.trainee_empty") hint=t("home.trainee_hint")/>
+                    <Empty title=t("home.trainee_empty") hint=t("home.trainee_hint")>
+                        <div class="actions center">
+                            <a class="btn" href="/cases">{t("home.read_cases")}</a>
+                            <a class="btn" href="/search">{t("home.search")}</a>
+                        </div>
+                    </Empty>
                 </section>
             })}
             {examiner.then(|| view! {

@@ -8,7 +8,7 @@ use crate::admin::{
 use crate::domain::Role;
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
-use crate::library::{CasePage, CasesPage, LessonPage, SearchPage};
+use crate::library::{CasePage, CasesPage, LessonPage, ScenarioBriefPage, SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/cases/:id") view=CasePage ssr=SsrMode::Async/>
                     <Route path=path!("/lessons/:id") view=LessonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/scenarios/:id") view=ScenarioBriefPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">

@@ -233,4 +233,21 @@ on_both! {
         let page = t.get("/cases?industry=steel").await;
         assert!(page.text().contains("钢铁旁路案"));
     }
+
+    async fn a_scenario_found_by_search_opens_its_briefing_without_its_answers(db: Db) {
+        let app = TestApp::new(db).await;
+        app.import_fixture_content().await;
+        let mut t = app.new_browser();
+        t.login_demo("trainee").await;
+        let hits: Vec<SearchHit> = t.call("search", &[("q", "冒黑烟")]).await.unwrap();
+        let hit = hits.iter().find(|h| h.kind == "scenario").expect("the scenario is searchable");
+        assert_eq!(hit.href, "/scenarios/mini-scenario");
+        let page = t.get(&hit.href).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = page.text();
+        assert!(text.contains("群众反映夜间冒黑烟。参数斜率异常。"), "variant values filled in: {text}");
+        for secret in ["两人出示执法证件", "夜间直线", "end-good", "程序合法。"] {
+            assert!(!text.contains(secret), "the briefing page leaks {secret:?}");
+        }
+    }
 }

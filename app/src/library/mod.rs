@@ -443,3 +443,86 @@ fn LessonBody() -> impl IntoView {
         </Suspense>
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioBrief {
+    pub id: String,
+    pub title: String,
+    pub industry_name: String,
+    pub act_date: String,
+    pub minutes: u32,
+    pub source: String,
+    /// Sanitised HTML of the briefing, with the first variant's values filled in.
+    pub html: String,
+}
+
+/// A scenario's briefing: what a trainee may read before the exercise (never its steps or answers).
+#[server(prefix = "/api", endpoint = "get_scenario_brief")]
+pub async fn get_scenario_brief(id: String) -> Result<ScenarioBrief, AppError> {
+    use crate::content::model::Scenario;
+    use crate::server::{auth, content_store, markdown, state::app_state};
+    let user = auth::require_user().await?;
+    let state = app_state()?;
+    let mut conn = state.pool.acquire().await?;
+    let body = content_store::visible_one(&mut conn, "scenario", &id, &user.unit_path)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let s: Scenario =
+        serde_json::from_str(&body).map_err(|e| AppError::internal("scenario body", e))?;
+    let mut text = s.briefing.text.clone();
+    for slot in &s.slot {
+        if let Some(option) = slot.option.first() {
+            for (var, value) in &option.vars {
+                text = text.replace(&format!("{{{{{}.{var}}}}}", slot.id), value);
+            }
+        }
+    }
+    let industry_name = ssr::industries(&mut conn)
+        .await?
+        .into_iter()
+        .find(|(i, _)| *i == s.industry)
+        .map(|(_, n)| n)
+        .unwrap_or_default();
+    Ok(ScenarioBrief {
+        id: s.id,
+        title: s.title,
+        industry_name,
+        act_date: s.act_date,
+        minutes: s.minutes,
+        source: s.briefing.source,
+        html: markdown::render(&text),
+    })
+}
+
+#[component]
+pub fn ScenarioBriefPage() -> impl IntoView {
+    view! { <Protected><ScenarioBriefBody/></Protected> }
+}
+
+#[component]
+fn ScenarioBriefBody() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let brief = Resource::new(id, get_scenario_brief);
+    view! {
+        <Suspense fallback=crate::ui::Loading>
+            {move || Suspend::new(async move {
+                match brief.await {
+                    Ok(b) => view! {
+                        <leptos_meta::Title text=b.title.clone()/>
+                        <article class="narrow article">
+                            <h1>{b.title.clone()}</h1>
+                            <p class="muted small">{format!("{} · {} · ", b.industry_name, b.act_date)}{t_with("lesson.minutes", &[("n", &b.minutes.to_string())])}</p>
+                            <p class="alert alert-info">{t("scenario.coming")}</p>
+                            <section class="card">
+                                <h2>{t("scenario.briefing")}<span class="tag">{b.source.clone()}</span></h2>
+                                <div class="prose preview" inner_html=b.html.clone()></div>
+                            </section>
+                        </article>
+                    }.into_any(),
+                    Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
