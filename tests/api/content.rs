@@ -3,8 +3,8 @@
 
 use app::content::check::{Diagnostic, check_dir};
 use app::server::content_store;
-use lianbing_tests::{Db, TestApp, on_both};
-use std::path::{Path, PathBuf};
+use lianbing_tests::{Db, TestApp, copy_tree, on_both};
+use std::path::PathBuf;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -18,19 +18,6 @@ fn fixture() -> tempdir::Dir {
         std::fs::copy(repo().join("content").join(f), dir.path().join(f)).unwrap();
     }
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 mod tempdir {

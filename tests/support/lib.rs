@@ -284,7 +284,7 @@ impl TestApp {
         self.send(req).await
     }
 
-    /// Uploads a file to a multipart server function as the plain form does.
+    /// Uploads a roster file to a multipart server function as the import page's plain form does.
     pub async fn upload(
         &mut self,
         endpoint: &str,
@@ -292,28 +292,8 @@ impl TestApp {
         file_name: &str,
         bytes: &[u8],
     ) -> Response {
-        let boundary = "----lianbingtestboundary";
-        let mut body = Vec::new();
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = Request::post(format!("/api/{endpoint}"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .header(header::ACCEPT, "text/html")
-            .header(header::ORIGIN, "http://lianbing.test")
-            .header(header::REFERER, "http://lianbing.test/admin/import")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
+        self.upload_fields(endpoint, &[], field, file_name, bytes, "/admin/import")
+            .await
     }
 
     /// Uploads a file with extra text fields to a multipart server function, from the page `referer`.
