@@ -204,11 +204,11 @@ impl TestApp {
         req.headers_mut()
             .entry(header::HOST)
             .or_insert("lianbing.test".parse().unwrap());
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
+        let what = format!("{} {}", req.method(), req.uri());
+        let limit = std::time::Duration::from_secs(60);
+        let res = tokio::time::timeout(limit, self.router.clone().oneshot(req))
             .await
+            .unwrap_or_else(|_| panic!("{what}: no response within 60 s"))
             .expect("router never fails");
         for value in res.headers().get_all(header::SET_COOKIE) {
             let value = value.to_str().unwrap_or_default();
@@ -224,12 +224,23 @@ impl TestApp {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes().to_vec())
-            .unwrap_or_default();
+        // Read the body frame by frame, so a body that never ends says how far it got.
+        let mut stream = res.into_body();
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout(limit, stream.frame()).await {
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        body.extend_from_slice(&data);
+                    }
+                }
+                Ok(_) => break,
+                Err(_) => panic!(
+                    "{what}: body never ended; got {status} and {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            }
+        }
         Response {
             status,
             headers,
