@@ -2,6 +2,7 @@
 //! import into versioned database rows (`import`). Server-side only.
 
 pub mod check;
+pub mod engine;
 pub mod graph;
 pub mod model;
 pub mod search;
