@@ -64,3 +64,123 @@ pub fn t_with(key: &str, args: &[(&str, &str)]) -> String {
     }
     text
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::{Locale, tr};
+
+    /// Every literal key in the source, and every key built at run time, exists in both languages.
+    #[test]
+    fn every_ui_string_exists_in_chinese_and_english() {
+        let mut keys = std::collections::BTreeSet::new();
+        let namespaces = [
+            "audit",
+            "brand",
+            "cases",
+            "common",
+            "editor",
+            "err",
+            "footer",
+            "home",
+            "import",
+            "lesson",
+            "login",
+            "nav",
+            "notfound",
+            "password",
+            "role",
+            "scenario",
+            "search",
+            "unit",
+            "units",
+            "users",
+            "violation",
+        ];
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out)
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p)
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for piece in text.split('"').skip(1).step_by(2) {
+                let Some((ns, rest)) = piece.split_once('.') else {
+                    continue;
+                };
+                let plain = !rest.is_empty()
+                    && rest.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.'
+                    });
+                // Audit action codes such as "login.success" look like keys; they are shown through audit.actions.*.
+                let audit_code = ["login.", "password.change", "unit.create", "unit.update"]
+                    .iter()
+                    .any(|c| piece.starts_with(c))
+                    && !piece.contains("login.title")
+                    && tr(
+                        Locale::ZhCn,
+                        &format!("audit.actions.{}", piece.replace('.', "_")),
+                    ) != format!("audit.actions.{}", piece.replace('.', "_"));
+                if namespaces.contains(&ns) && plain && !rest.ends_with('.') && !audit_code {
+                    keys.insert(piece.to_owned());
+                }
+            }
+        }
+        for status in ["draft", "review", "published", "archived"] {
+            keys.insert(format!("editor.status_{status}"));
+        }
+        for kind in ["case", "lesson", "scenario"] {
+            keys.insert(format!("search.kind_{kind}"));
+        }
+        for n in 1..=11 {
+            keys.insert(format!("violation.V{n}"));
+        }
+        for action in [
+            "login_success",
+            "login_failure",
+            "login_locked",
+            "login_disabled",
+            "logout",
+            "password_change",
+            "unit_create",
+            "unit_update",
+            "user_create",
+            "user_update",
+            "user_reset_password",
+            "roster_import",
+            "content_save",
+            "content_submit",
+            "content_publish",
+            "content_reject",
+            "content_archive",
+            "content_restore",
+            "media_upload",
+        ] {
+            keys.insert(format!("audit.actions.{action}"));
+        }
+        assert!(keys.len() > 200, "found only {} keys", keys.len());
+        let mut missing = Vec::new();
+        for key in &keys {
+            for locale in Locale::ALL {
+                let text = tr(locale, key);
+                if text == *key || text.ends_with(key.as_str()) {
+                    missing.push(format!("{}: {key}", locale.code()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing translations:\n{}",
+            missing.join("\n")
+        );
+    }
+}
