@@ -91,12 +91,26 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// An uploaded image, to logged-in and anonymous readers alike (content pages embed them). Served with its
+/// An uploaded image, to logged-in readers only (content may be published to one unit). Served with its
 /// checked type, never sniffed, and a policy that lets nothing in it run.
 async fn media(
     State(state): State<AppState>,
+    session: tower_sessions::Session,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
+    let user = match session.get::<i64>(app::server::auth::SESSION_USER).await {
+        Ok(Some(uid)) => match state.pool.acquire().await {
+            Ok(mut conn) => app::server::users::load_current(&mut conn, uid)
+                .await
+                .ok()
+                .flatten(),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    if user.is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
     let row: Result<Option<(String, Vec<u8>)>, _> =
         sqlx::query_as("select content_type, bytes from media where media_id = $1")
             .bind(id)
@@ -106,10 +120,7 @@ async fn media(
         Ok(Some((content_type, bytes))) => (
             [
                 (header::CONTENT_TYPE, content_type),
-                (
-                    header::CACHE_CONTROL,
-                    "public, max-age=31536000, immutable".to_owned(),
-                ),
+                (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
                 (
                     header::CONTENT_SECURITY_POLICY,
                     "default-src 'none'; sandbox".to_owned(),

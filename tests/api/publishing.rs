@@ -199,6 +199,8 @@ on_both! {
         assert_eq!(served.headers["content-type"], "image/png");
         assert_eq!(served.body, png.to_vec());
         assert!(served.headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        let mut stranger = app.new_browser();
+        assert_eq!(stranger.get(&format!("/media/{id}")).await.status, StatusCode::UNAUTHORIZED, "images are for logged-in readers");
 
         let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
         let editor = format!("/admin/content/case/{key}");
