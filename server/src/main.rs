@@ -168,6 +168,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
+            let accounts: i64 = sqlx::query_scalar("select count(*) from app_user")
+                .fetch_one(&app.state().pool)
+                .await?;
+            if accounts == 0 {
+                println!(
+                    "no accounts yet: create the first admin with \
+                     `lianbing user create --username NAME --role admin` (or serve --demo)"
+                );
+            }
             if let Some(stats) =
                 server::content::import_if_empty(&app.state().pool, &content).await?
             {
