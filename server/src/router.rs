@@ -28,7 +28,12 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let options = leptos_options(config);
-    let routes = generate_route_list(app::App);
+    // Generating the route list runs the app once with resource loading suppressed process-wide; a page being
+    // rendered meanwhile would wait forever (leptos issue 4773). So it runs once per process, before any router
+    // exists to render with.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(app::App)).clone();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
