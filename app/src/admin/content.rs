@@ -252,7 +252,10 @@ pub(crate) mod ssr {
                 };
                 let text = format!(
                     "{}\n{}\n{}\n{}",
-                    case.meta.title, case.meta.region, case.meta.outcome, case.body
+                    case.meta.title,
+                    case.meta.region,
+                    case.meta.outcome,
+                    crate::server::markdown::plain_text(&case.body)
                 );
                 Ok((serde_json::to_string(&case).unwrap_or_default(), text))
             }
@@ -274,7 +277,11 @@ pub(crate) mod ssr {
                     course: String::new(),
                     body: d.body.clone(),
                 };
-                let text = format!("{}\n{}", lesson.meta.title, lesson.body);
+                let text = format!(
+                    "{}\n{}",
+                    lesson.meta.title,
+                    crate::server::markdown::plain_text(&lesson.body)
+                );
                 Ok((serde_json::to_string(&lesson).unwrap_or_default(), text))
             }
             _ => Err(AppError::NotFound),

@@ -63,7 +63,11 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
             key: l.meta.id.clone(),
             title: l.meta.title.clone(),
             body: json(l),
-            search_text: Some(format!("{}\n{}", l.meta.title, l.body)),
+            search_text: Some(format!(
+                "{}\n{}",
+                l.meta.title,
+                super::markdown::plain_text(&l.body)
+            )),
         });
     }
     for (_, s) in &set.scenarios {
@@ -80,8 +84,8 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
             search_text: Some(format!(
                 "{}\n{}\n{}",
                 s.title,
-                s.briefing.text,
-                steps.join("\n")
+                super::markdown::plain_text(&s.briefing.text),
+                super::markdown::plain_text(&steps.join("\n"))
             )),
         });
     }
@@ -93,7 +97,10 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
             body: json(c),
             search_text: Some(format!(
                 "{}\n{}\n{}\n{}",
-                c.meta.title, c.meta.region, c.meta.outcome, c.body
+                c.meta.title,
+                c.meta.region,
+                c.meta.outcome,
+                super::markdown::plain_text(&c.body)
             )),
         });
     }

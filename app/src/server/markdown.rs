@@ -38,3 +38,40 @@ mod tests {
         assert!(html.contains("<img src=\"/media/1\" alt=\"图\">"), "{html}");
     }
 }
+
+/// The words of a Markdown text without its markup, for the search index and its snippets.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut out = String::new();
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => out.push('\n'),
+            Event::End(TagEnd::TableCell) | Event::Start(Tag::TableCell) => out.push(' '),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod plain_tests {
+    #[test]
+    fn markup_is_dropped_and_words_stay() {
+        let text = super::plain_text(
+            "## 一、检查\n\n**烟气**走`旁路`。\n\n| 时段 | 开度 |\n|---|---|\n| 02:00 | 100% |",
+        );
+        assert!(
+            text.contains("一、检查") && text.contains("烟气走旁路。") && text.contains("02:00"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('#') && !text.contains('*') && !text.contains('|'),
+            "{text}"
+        );
+    }
+}
