@@ -174,60 +174,41 @@ pub fn check_dir(root: &Path) -> (ContentSet, Vec<Diagnostic>) {
     (set, c.diags)
 }
 
+/// Reads a TOML file whose items are an array of tables, each item placed at the line it starts on.
+fn load_items<F: serde::de::DeserializeOwned, T>(
+    c: &mut Checker,
+    path: &Path,
+    items: impl FnOnce(F) -> Vec<toml::Spanned<T>>,
+) -> Vec<(Origin, T)> {
+    let Some(text) = c.read(path) else {
+        return Vec::new();
+    };
+    let Some(file) = c.parse::<F>(path, &text, 1) else {
+        return Vec::new();
+    };
+    let name = c.rel(path);
+    items(file)
+        .into_iter()
+        .map(|s| {
+            (
+                Origin {
+                    file: name.clone(),
+                    line: line_of(&text, s.span().start),
+                },
+                s.into_inner(),
+            )
+        })
+        .collect()
+}
+
 fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
-    let laws = root.join("laws.toml");
-    if let Some(text) = c.read(&laws)
-        && let Some(file) = c.parse::<LawsFile>(&laws, &text, 1)
-    {
-        let name = c.rel(&laws);
-        set.laws = file
-            .law
-            .into_iter()
-            .map(|s| {
-                (
-                    Origin {
-                        file: name.clone(),
-                        line: line_of(&text, s.span().start),
-                    },
-                    s.into_inner(),
-                )
-            })
-            .collect();
-    }
-    let industries = root.join("industries.toml");
-    if let Some(text) = c.read(&industries)
-        && let Some(file) = c.parse::<IndustriesFile>(&industries, &text, 1)
-    {
-        let name = c.rel(&industries);
-        set.industries = file
-            .industry
-            .into_iter()
-            .map(|s| {
-                (
-                    Origin {
-                        file: name.clone(),
-                        line: line_of(&text, s.span().start),
-                    },
-                    s.into_inner(),
-                )
-            })
-            .collect();
-    }
+    set.laws = load_items(c, &root.join("laws.toml"), |f: LawsFile| f.law);
+    set.industries = load_items(c, &root.join("industries.toml"), |f: IndustriesFile| {
+        f.industry
+    });
     for path in files_in(&root.join("questions"), "toml") {
-        if let Some(text) = c.read(&path)
-            && let Some(file) = c.parse::<QuestionsFile>(&path, &text, 1)
-        {
-            let name = c.rel(&path);
-            set.questions.extend(file.question.into_iter().map(|s| {
-                (
-                    Origin {
-                        file: name.clone(),
-                        line: line_of(&text, s.span().start),
-                    },
-                    s.into_inner(),
-                )
-            }));
-        }
+        let questions = load_items(c, &path, |f: QuestionsFile| f.question);
+        set.questions.extend(questions);
     }
     let courses_dir = root.join("courses");
     let mut course_dirs: Vec<PathBuf> = std::fs::read_dir(&courses_dir)
