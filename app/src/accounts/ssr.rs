@@ -121,10 +121,9 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(user) = auth::current_user().await? {
         let state = app_state()?;
         let mut conn = state.pool.acquire().await?;
-        let actor = user.actor(auth::client_ip().await);
-        audit::record(
+        audit::by(
             &mut conn,
-            &actor,
+            &user,
             "logout",
             &user.username,
             "",
@@ -164,10 +163,9 @@ pub async fn change_password(
     users::set_password(&mut tx, user.id, &hash, false).await?;
     // Other devices logged in with the old password are signed out.
     users::end_sessions(&mut tx, user.id, keep.as_deref()).await?;
-    let actor = user.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &user,
         "password.change",
         &user.username,
         "",

@@ -550,10 +550,9 @@ pub async fn save_draft(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         "content.save",
         &format!("{kind}:{key}"),
         &format!("version {}", version.1),
@@ -634,10 +633,9 @@ pub async fn set_content_status(kind: String, key: String, action: String) -> Re
             content_store::unindex(&mut tx, item.content_id).await?;
         }
     }
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         &format!("content.{action}"),
         &format!("{kind}:{key}"),
         &format!("{} → {next}", item.status),
@@ -1078,10 +1076,9 @@ pub async fn upload_image(data: leptos::server_fn::codec::MultipartData) -> Resu
     .bind(db::now())
     .fetch_one(&mut *tx)
     .await?;
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         "media.upload",
         &format!("media:{id}"),
         content_type,

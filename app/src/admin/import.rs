@@ -184,14 +184,13 @@ mod ssr {
         .bind(report)
         .fetch_one(&mut *tx)
         .await?;
-        let actor = admin.actor(auth::client_ip().await);
         let detail = format!(
             "file={file_name} imported={imported} rows={row_count} problems={}",
             issues.len()
         );
-        audit::record(
+        audit::by(
             &mut tx,
-            &actor,
+            admin,
             "roster.import",
             &format!("import#{id}"),
             &detail,

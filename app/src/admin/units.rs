@@ -114,8 +114,7 @@ pub async fn create_unit(parent_id: i64, code: String, name: String) -> Result<i
         }
         Err(e) => return Err(e.into()),
     };
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(&mut tx, &actor, "unit.create", &code, &name, &parent.path).await?;
+    audit::by(&mut tx, &admin, "unit.create", &code, &name, &parent.path).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -141,9 +140,8 @@ pub async fn update_unit(unit_id: i64, code: String, name: String) -> Result<(),
         }
         Err(e) => return Err(e.into()),
     }
-    let actor = admin.actor(auth::client_ip().await);
     let detail = format!("{} {} → {} {}", unit.code, unit.name, code, name);
-    audit::record(&mut tx, &actor, "unit.update", &code, &detail, &unit.path).await?;
+    audit::by(&mut tx, &admin, "unit.update", &code, &detail, &unit.path).await?;
     tx.commit().await?;
     Ok(())
 }

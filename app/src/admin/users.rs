@@ -144,10 +144,9 @@ pub async fn create_user(
         .map(|r| r.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         "user.create",
         username.as_str(),
         &format!("unit={} roles={roles_text}", unit.code),
@@ -214,10 +213,9 @@ pub async fn update_user(
         .collect::<Vec<_>>()
         .join(",");
     let detail = format!("unit={} roles={roles_text} active={active}", unit.code);
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         "user.update",
         &row.username,
         &detail,
@@ -246,10 +244,9 @@ pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppErr
     }
     users::set_password(&mut tx, user_id, &hash, true).await?;
     users::end_sessions(&mut tx, user_id, None).await?;
-    let actor = admin.actor(auth::client_ip().await);
-    audit::record(
+    audit::by(
         &mut tx,
-        &actor,
+        &admin,
         "user.reset_password",
         &row.username,
         "",

@@ -62,3 +62,16 @@ pub async fn recent(
     .fetch_all(conn)
     .await
 }
+
+/// Records an action of the logged-in user, from the address of the request being served.
+pub async fn by(
+    conn: &mut AnyConnection,
+    user: &super::auth::CurrentUser,
+    action: &str,
+    target: &str,
+    detail: &str,
+    scope_path: &str,
+) -> Result<(), sqlx::Error> {
+    let actor = user.actor(super::auth::client_ip().await);
+    record(conn, &actor, action, target, detail, scope_path).await
+}
