@@ -133,6 +133,31 @@ pub(crate) mod ssr {
         .map_err(|e: sqlx::Error| e.into())
     }
 
+    /// What an admin may do with an item: read it, or also change it.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Access {
+        Read,
+        Write,
+    }
+
+    /// Loads an item and its scope path if the admin may have the access asked for. National content is
+    /// readable by every admin; only ministry admins change it.
+    pub async fn item_for(
+        conn: &mut AnyConnection,
+        admin: &CurrentUser,
+        kind: &str,
+        key: &str,
+        access: Access,
+    ) -> Result<(Item, String), AppError> {
+        let item = item(conn, kind, key).await?.ok_or(AppError::NotFound)?;
+        let scope = scope_path(conn, item.scope_unit_id).await?;
+        let allowed = may_edit(admin, &scope) || (access == Access::Read && scope == "/");
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        Ok((item, scope))
+    }
+
     pub async fn version_body(
         conn: &mut AnyConnection,
         content_id: i64,
@@ -405,14 +430,7 @@ pub async fn get_draft(kind: String, key: String) -> Result<Draft, AppError> {
     }
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
-    let item = ssr::item(&mut conn, &kind, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let scope = ssr::scope_path(&mut conn, item.scope_unit_id).await?;
-    // National content is readable by every admin; only ministry admins change it.
-    if !(ssr::may_edit(&admin, &scope) || scope == "/") {
-        return Err(AppError::Forbidden);
-    }
+    let (item, _) = ssr::item_for(&mut conn, &admin, &kind, &key, ssr::Access::Read).await?;
     let body = ssr::version_body(&mut conn, item.content_id, item.latest)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -572,13 +590,8 @@ pub async fn set_content_status(kind: String, key: String, action: String) -> Re
     let admin = auth::require_admin().await?;
     let state = app_state()?;
     let mut tx = state.pool.begin().await?;
-    let item = ssr::item(&mut tx, &kind, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let scope_path = ssr::scope_path(&mut tx, item.scope_unit_id).await?;
-    if !ssr::may_edit(&admin, &scope_path) {
-        return Err(AppError::Forbidden);
-    }
+    let (item, scope_path) =
+        ssr::item_for(&mut tx, &admin, &kind, &key, ssr::Access::Write).await?;
     let next = match (item.status.as_str(), action.as_str()) {
         ("draft", "submit") => "review",
         ("review", "publish") | ("draft", "publish") => "published",
@@ -663,13 +676,7 @@ pub async fn version_diff(
     let admin = auth::require_admin().await?;
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
-    let item = ssr::item(&mut conn, &kind, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let scope = ssr::scope_path(&mut conn, item.scope_unit_id).await?;
-    if !ssr::may_edit(&admin, &scope) && scope != "/" {
-        return Err(AppError::Forbidden);
-    }
+    let (item, _) = ssr::item_for(&mut conn, &admin, &kind, &key, ssr::Access::Read).await?;
     let new = ssr::version_body(&mut conn, item.content_id, version)
         .await?
         .ok_or(AppError::NotFound)?;

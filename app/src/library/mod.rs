@@ -83,6 +83,18 @@ mod ssr {
         Ok(list.into_iter().map(|i| (i.id, i.name_zh)).collect())
     }
 
+    pub fn card(meta: crate::content::model::CaseMeta) -> super::CaseCard {
+        super::CaseCard {
+            id: meta.id,
+            title: meta.title,
+            act_date: meta.act_date,
+            industry: meta.industry,
+            region: meta.region,
+            violations: meta.violations,
+            penalty: meta.penalty,
+        }
+    }
+
     pub fn parse_case(body: &str) -> Option<CaseStudy> {
         serde_json::from_str(body).ok()
     }
@@ -117,15 +129,7 @@ pub async fn list_cases(
         .filter(|c| industry.is_empty() || c.meta.industry == industry)
         .filter(|c| violation.is_empty() || c.meta.violations.contains(&violation))
         .filter(|c| year.is_empty() || c.meta.act_date.starts_with(&year))
-        .map(|c| CaseCard {
-            id: c.meta.id,
-            title: c.meta.title,
-            act_date: c.meta.act_date,
-            industry: c.meta.industry,
-            region: c.meta.region,
-            violations: c.meta.violations,
-            penalty: c.meta.penalty,
-        })
+        .map(|c| ssr::card(c.meta))
         .collect();
     cases.sort_by(|a, b| b.act_date.cmp(&a.act_date));
     Ok(CaseList {
@@ -165,15 +169,7 @@ pub async fn get_case(id: String) -> Result<CaseView, AppError> {
         verified: case.meta.verified,
         html: markdown::render(&case.body),
         industry_name,
-        card: CaseCard {
-            id: case.meta.id,
-            title: case.meta.title,
-            act_date: case.meta.act_date,
-            industry: case.meta.industry,
-            region: case.meta.region,
-            violations: case.meta.violations,
-            penalty: case.meta.penalty,
-        },
+        card: ssr::card(case.meta),
     })
 }
 
