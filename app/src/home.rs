@@ -95,6 +95,7 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
                     <p class="muted small">{t_with("home.hours_label", &[("done", "0"), ("target", "50")])}</p>
                     <Empty title=t("home.trainee_empty") hint=t("home.trainee_hint")>
                         <div class="actions center">
+                            <a class="btn btn-primary" href="/scenarios">{t("nav.scenarios")}</a>
                             <a class="btn" href="/cases">{t("home.read_cases")}</a>
                             <a class="btn" href="/search">{t("home.search")}</a>
                         </div>

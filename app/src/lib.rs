@@ -16,6 +16,7 @@ pub mod error;
 pub mod home;
 pub mod i18n;
 pub mod library;
+pub mod scenario;
 pub mod shell;
 pub mod ui;
 

@@ -9,6 +9,7 @@ use crate::domain::Role;
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
 use crate::library::{CasePage, CasesPage, LessonPage, ScenarioBriefPage, SearchPage};
+use crate::scenario::{AttemptPage, ScenariosPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -89,7 +90,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/cases/:id") view=CasePage ssr=SsrMode::Async/>
                     <Route path=path!("/lessons/:id") view=LessonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/scenarios") view=ScenariosPage ssr=SsrMode::Async/>
                     <Route path=path!("/scenarios/:id") view=ScenarioBriefPage ssr=SsrMode::Async/>
+                    <Route path=path!("/attempts/:id") view=AttemptPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">
@@ -150,6 +153,7 @@ fn UserNav(user: SessionUser) -> impl IntoView {
 fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![
         ("/", "nav.home"),
+        ("/scenarios", "nav.scenarios"),
         ("/cases", "nav.cases"),
         ("/search", "nav.search"),
     ];

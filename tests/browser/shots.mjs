@@ -18,7 +18,7 @@ for (const width of [375, 1280]) {
   page.on('pageerror', (e) => errors.push(`${width}: ${e.message}`));
   await page.goto(`${base}/login`);
   await page.screenshot({ path: `${out}/login-${width}.png`, fullPage: true });
-  await page.fill('#username', 'admin');
+  await page.fill('#username', process.env.LIANBING_USER ?? 'admin');
   await page.fill('#password', 'lianbing2026');
   await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/api/login"] button')]);
   await page.waitForTimeout(500);

@@ -153,11 +153,33 @@ impl TestApp {
     /// Imports the minimal content fixture (with the shipped laws and industries): what content-dependent tests
     /// need, in a fraction of the time of the whole tree.
     pub async fn import_fixture_content(&self) {
+        self.import_fixture_content_with(&[]).await
+    }
+
+    /// The fixture plus some shipped scenarios (their lesson links pointed at the fixture's lesson), for tests
+    /// that play a real exercise.
+    pub async fn import_fixture_content_with(&self, scenarios: &[&str]) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let dir = std::env::temp_dir().join(format!("{}-content", unique("lianbing_fixture")));
         copy_tree(&root.join("tests/fixtures/content"), &dir);
         for f in ["laws.toml", "industries.toml"] {
             std::fs::copy(root.join("content").join(f), dir.join(f)).unwrap();
+        }
+        for id in scenarios {
+            let file = format!("scenarios/{id}.toml");
+            let text = std::fs::read_to_string(root.join("content").join(&file)).unwrap();
+            let text: String = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("lessons = ") {
+                        "lessons = [\"mini-lesson\"]"
+                    } else {
+                        l
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(dir.join(&file), text).unwrap();
         }
         let (set, diags) = app::content::check::check_dir(&dir);
         assert!(diags.is_empty(), "{diags:?}");

@@ -323,6 +323,122 @@ pub fn options(s: &Scenario, state: &State) -> Vec<Action> {
     }
 }
 
+/// The model path: from the start, the actions that reach the best total without a critical error. Transitions and
+/// points never depend on what came before, so the best continuation from a step depends only on the step, and one
+/// pass over the graph (memoised by step) finds it.
+pub fn model_path(s: &Scenario) -> Vec<(String, Action)> {
+    fn best(
+        s: &Scenario,
+        at: &str,
+        memo: &mut BTreeMap<String, Option<(u32, Option<Action>)>>,
+    ) -> Option<u32> {
+        if is_ending(s, at) {
+            return Some(0);
+        }
+        if let Some(known) = memo.get(at) {
+            return known.as_ref().map(|(n, _)| *n);
+        }
+        memo.insert(at.to_owned(), None); // a cycle (the checker forbids them) counts as no path
+        let probe = State {
+            variant: BTreeMap::new(),
+            at: at.to_owned(),
+            finished: false,
+            taken: Vec::new(),
+            scores: Score::new(),
+            evidence: BTreeSet::new(),
+            flags: BTreeSet::new(),
+            critical: None,
+        };
+        let mut found: Option<(u32, Option<Action>)> = None;
+        for action in options(s, &probe) {
+            let Ok(next) = apply(s, &probe, &action) else {
+                continue;
+            };
+            if next.critical.is_some() {
+                continue;
+            }
+            let Some(rest) = best(s, &next.at, memo) else {
+                continue;
+            };
+            let here = total(&next.scores) + rest;
+            if found.as_ref().is_none_or(|(n, _)| here > *n) {
+                found = Some((here, Some(action)));
+            }
+        }
+        memo.insert(at.to_owned(), found.clone());
+        found.map(|(n, _)| n)
+    }
+    let mut memo = BTreeMap::new();
+    best(s, &s.start, &mut memo);
+    let mut path = Vec::new();
+    let mut at = s.start.clone();
+    while let Some(Some((_, Some(action)))) = memo.get(&at) {
+        path.push((at.clone(), action.clone()));
+        let probe = start(s, 0);
+        let probe = State {
+            at: at.clone(),
+            ..probe
+        };
+        match apply(s, &probe, action) {
+            Ok(next) => at = next.at,
+            Err(_) => break,
+        }
+    }
+    path
+}
+
+/// The points per dimension the model path earns: the full mark of each dimension, for the debrief's radar.
+pub fn dimension_maxima(s: &Scenario) -> Score {
+    let actions: Vec<Action> = model_path(s).into_iter().map(|(_, a)| a).collect();
+    replay(s, 0, &actions)
+        .map(|st| st.scores)
+        .unwrap_or_default()
+}
+
+/// A period of a time series the trainee marked as anomalous, as indices of its first and last points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodMark {
+    pub document: String,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// How the periods marked on one time series compare with its known anomalies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkReport {
+    /// Known anomalies that at least one mark overlaps.
+    pub found: usize,
+    /// Known anomalies no mark overlaps.
+    pub missed: usize,
+    /// Marks that overlap no known anomaly.
+    pub false_alarms: usize,
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 <= b.1 && b.0 <= a.1
+}
+
+pub fn mark_report(doc: &Document, marks: &[PeriodMark]) -> MarkReport {
+    let mine: Vec<(usize, usize)> = marks
+        .iter()
+        .filter(|m| m.document == doc.id)
+        .map(|m| (m.from.min(m.to), m.from.max(m.to)))
+        .collect();
+    let found = doc
+        .anomalies
+        .iter()
+        .filter(|a| mine.iter().any(|m| overlaps(*m, (a.from, a.to))))
+        .count();
+    MarkReport {
+        found,
+        missed: doc.anomalies.len() - found,
+        false_alarms: mine
+            .iter()
+            .filter(|m| !doc.anomalies.iter().any(|a| overlaps(**m, (a.from, a.to))))
+            .count(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,93 +452,80 @@ mod tests {
             .collect()
     }
 
-    /// Walks every path (with a bounded set of actions per step) and checks each ending state.
-    fn walk(s: &Scenario, state: State, seen: &mut usize) {
-        *seen += 1;
-        assert!(*seen < 2_000_000, "too many paths in {}", s.id);
-        if state.finished {
-            assert!(
-                state.total(s) <= s.max_score,
-                "{}: a path scores {} > {}",
-                s.id,
-                state.total(s),
-                s.max_score
-            );
-            if state.critical.is_some() {
-                assert!(state.total(s) <= s.critical_cap);
-            }
-            return;
+    /// Checks every path (with a bounded set of actions per step) without enumerating them: transitions and points
+    /// never depend on the history, so the best total from a step depends only on the step. A depth-first visit
+    /// proves that no path revisits a step (every path ends), that every action at every reachable step applies,
+    /// and computes the best total, which must stay within `max_score`.
+    fn best_total(
+        s: &Scenario,
+        at: &str,
+        on_path: &mut Vec<String>,
+        memo: &mut BTreeMap<String, u32>,
+    ) -> u32 {
+        if is_ending(s, at) {
+            return 0;
         }
-        let options = options(s, &state);
-        assert!(!options.is_empty(), "{}: stuck at {}", s.id, state.at);
+        if let Some(known) = memo.get(at) {
+            return *known;
+        }
+        assert!(
+            !on_path.iter().any(|x| x == at),
+            "{}: a path revisits {at}",
+            s.id
+        );
+        on_path.push(at.to_owned());
+        let probe = State {
+            at: at.to_owned(),
+            ..start(s, 7)
+        };
+        let options = options(s, &probe);
+        assert!(!options.is_empty(), "{}: stuck at {at}", s.id);
+        let mut best = 0;
         for action in options {
-            let next = apply(s, &state, &action)
-                .unwrap_or_else(|e| panic!("{}: {e} at {}", s.id, state.at));
-            assert!(
-                next.taken.len() <= s.step.len(),
-                "{}: a path revisits a step",
-                s.id
-            );
-            walk(s, next, seen);
+            let next =
+                apply(s, &probe, &action).unwrap_or_else(|e| panic!("{}: {e} at {at}", s.id));
+            best = best.max(total(&next.scores) + best_total(s, &next.at, on_path, memo));
         }
+        on_path.pop();
+        memo.insert(at.to_owned(), best);
+        best
     }
 
     #[test]
     fn every_path_through_every_shipped_scenario_ends_within_its_bounds() {
         for s in shipped() {
-            let mut seen = 0;
-            walk(&s, start(&s, 7), &mut seen);
-            assert!(seen > 1);
+            let best = best_total(&s, &s.start, &mut Vec::new(), &mut BTreeMap::new());
+            assert!(
+                best <= s.max_score,
+                "{}: a path scores {best} > {}",
+                s.id,
+                s.max_score
+            );
+            assert!(s.critical_cap <= s.max_score);
         }
     }
 
     #[test]
-    fn the_model_answers_score_full_marks() {
+    fn random_walks_end_and_a_critical_error_caps_the_total() {
+        use rand::Rng as _;
+        let mut rng = ChaCha8Rng::seed_from_u64(99);
         for s in shipped() {
-            let mut state = start(&s, 1);
-            while !state.finished {
-                // Take the option that leads to the best total, looking one path ahead greedily is not enough,
-                // so try each and keep the one whose best continuation is highest.
-                let best = options(&s, &state)
-                    .into_iter()
-                    .map(|a| apply(&s, &state, &a).unwrap())
-                    .filter(|n| n.critical.is_none())
-                    .max_by_key(|n| best_from(&s, n))
-                    .unwrap();
-                state = best;
+            for _ in 0..200 {
+                let mut state = start(&s, rng.r#gen());
+                let mut n = 0;
+                while !state.finished {
+                    let options = options(&s, &state);
+                    let pick = options[rng.gen_range(0..options.len())].clone();
+                    state = apply(&s, &state, &pick).unwrap();
+                    n += 1;
+                    assert!(n <= s.step.len(), "{}: a walk revisits a step", s.id);
+                }
+                assert!(state.total(&s) <= s.max_score);
+                if state.critical.is_some() {
+                    assert!(state.total(&s) <= s.critical_cap);
+                }
             }
-            assert_eq!(state.total(&s), s.max_score, "{}", s.id);
-            assert!(
-                s.ending.iter().any(|e| e.id == state.at && e.model),
-                "{} ends at {}",
-                s.id,
-                state.at
-            );
         }
-    }
-
-    fn best_from(s: &Scenario, state: &State) -> u32 {
-        if state.finished {
-            return if state.critical.is_some() {
-                0
-            } else {
-                total(&state.scores)
-            };
-        }
-        // Only choice steps branch: the first option of every other kind is its best play.
-        let mut options = options(s, state);
-        if s.step
-            .iter()
-            .any(|st| st.id == state.at && st.kind != StepKind::Choice)
-        {
-            options.truncate(1);
-        }
-        options
-            .into_iter()
-            .filter_map(|a| apply(s, state, &a).ok())
-            .map(|n| best_from(s, &n))
-            .max()
-            .unwrap_or(0)
     }
 
     proptest! {
@@ -453,6 +556,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_model_path_scores_full_marks_and_ends_at_the_model_ending() {
+        for s in shipped() {
+            let path = model_path(&s);
+            let actions: Vec<Action> = path.iter().map(|(_, a)| a.clone()).collect();
+            let state = replay(&s, 11, &actions).unwrap();
+            assert!(state.finished, "{}", s.id);
+            assert!(state.critical.is_none());
+            assert_eq!(state.total(&s), s.max_score, "{}", s.id);
+            assert!(s.ending.iter().any(|e| e.id == state.at && e.model));
+            let maxima = dimension_maxima(&s);
+            assert_eq!(maxima.values().sum::<u32>(), s.max_score);
+        }
+    }
+
+    #[test]
+    fn period_marks_are_compared_with_the_known_anomalies() {
+        let s = &shipped()[0];
+        let doc = s.document.iter().find(|d| !d.anomalies.is_empty()).unwrap();
+        let n = doc.anomalies.len();
+        let none = mark_report(doc, &[]);
+        assert_eq!((none.found, none.missed, none.false_alarms), (0, n, 0));
+        let first = &doc.anomalies[0];
+        let marks = vec![
+            PeriodMark {
+                document: doc.id.clone(),
+                from: first.to,
+                to: first.from,
+            },
+            PeriodMark {
+                document: doc.id.clone(),
+                from: 0,
+                to: 0,
+            },
+            PeriodMark {
+                document: "elsewhere".into(),
+                from: 0,
+                to: 1000,
+            },
+        ];
+        let r = mark_report(doc, &marks);
+        assert_eq!((r.found, r.missed, r.false_alarms), (1, n - 1, 1));
     }
 
     #[test]

@@ -450,6 +450,8 @@ pub struct ScenarioBrief {
     pub source: String,
     /// Sanitised HTML of the briefing, with the first variant's values filled in.
     pub html: String,
+    /// The caller's open practice or exam attempt on this scenario, to resume.
+    pub resume: Option<i64>,
 }
 
 /// A scenario's briefing: what a trainee may read before the exercise (never its steps or answers).
@@ -479,7 +481,13 @@ pub async fn get_scenario_brief(id: String) -> Result<ScenarioBrief, AppError> {
         .find(|(i, _)| *i == s.industry)
         .map(|(_, n)| n)
         .unwrap_or_default();
+    let resume = crate::server::attempts::of_user(&mut conn, user.id)
+        .await?
+        .into_iter()
+        .find(|a| a.scenario_key == s.id && a.status == "open" && a.stage_id.is_none())
+        .map(|a| a.id);
     Ok(ScenarioBrief {
+        resume,
         id: s.id,
         title: s.title,
         industry_name,
@@ -509,11 +517,11 @@ fn ScenarioBriefBody() -> impl IntoView {
                         <article class="narrow article">
                             <h1>{b.title.clone()}</h1>
                             <p class="muted small">{format!("{} · {} · ", b.industry_name, b.act_date)}{t_with("lesson.minutes", &[("n", &b.minutes.to_string())])}</p>
-                            <p class="alert alert-info">{t("scenario.coming")}</p>
                             <section class="card">
                                 <h2>{t("scenario.briefing")}<span class="tag">{b.source.clone()}</span></h2>
                                 <div class="prose preview" inner_html=b.html.clone()></div>
                             </section>
+                            <crate::scenario::StartForms scenario=b.id.clone() resume=b.resume/>
                         </article>
                     }.into_any(),
                     Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),

@@ -1,6 +1,7 @@
 //! Server-only code: application state, sessions, authentication, audit and data access.
 //! Nothing here is compiled into the browser bundle.
 
+pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod content_store;
