@@ -86,22 +86,7 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
         <PageHeader title=t_with("home.greeting", &[("name", &s.display_name)]) subtitle=s.unit_name.clone()/>
         {changed.then(|| view! { <p class="alert alert-ok" role="status">{t("password.changed")}</p> })}
         <div class="grid">
-            {trainee.then(|| view! {
-                <section class="card">
-                    <h2>{t("home.trainee_title")}</h2>
-                    <div class="meter" role="img" aria-label=t_with("home.hours_label", &[("done", "0"), ("target", "50")])>
-                        <div class="meter-bar" style="width:0%"></div>
-                    </div>
-                    <p class="muted small">{t_with("home.hours_label", &[("done", "0"), ("target", "50")])}</p>
-                    <Empty title=t("home.trainee_empty") hint=t("home.trainee_hint")>
-                        <div class="actions center">
-                            <a class="btn btn-primary" href="/scenarios">{t("nav.scenarios")}</a>
-                            <a class="btn" href="/cases">{t("home.read_cases")}</a>
-                            <a class="btn" href="/search">{t("home.search")}</a>
-                        </div>
-                    </Empty>
-                </section>
-            })}
+            {trainee.then(|| view! { <TraineeSection/> })}
             {examiner.then(|| view! {
                 <section class="card">
                     <h2>{t("home.examiner_title")}</h2>
@@ -124,5 +109,59 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
                 </section>
             })}
         </div>
+    }
+}
+
+/// What a trainee does next: 学时 this year against the target, due assignments, courses in progress, events.
+#[component]
+fn TraineeSection() -> impl IntoView {
+    use crate::study::{HoursBar, study_home};
+    let data = Resource::new(|| (), |_| study_home());
+    view! {
+        <section class="card trainee-home">
+            <h2>{t("home.trainee_title")}</h2>
+            <Suspense fallback=crate::ui::Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(h) => view! {
+                            <HoursBar hours=h.hours target=h.target year=h.year/>
+                            {h.next.clone().map(|(href, title)| view! {
+                                <p class="next-up"><span class="muted small">{t("home.next")}</span><br/>
+                                    <a class="btn btn-primary" id="next-up" href=href>{title}</a></p>
+                            })}
+                            {(!h.due.is_empty()).then(|| view! {
+                                <h3>{t("home.due")}</h3>
+                                <ul class="plain">{h.due.iter().map(|c| view! {
+                                    <li><a href=format!("/courses/{}", c.id)>{c.title.clone()}</a>
+                                        <span class="tag tag-warn">{t_with("study.due", &[("date", &crate::ui::format_time(c.due_at.unwrap_or_default()))])}</span>
+                                        <span class="muted small">{format!(" {}%", c.percent)}</span></li>
+                                }).collect_view()}</ul>
+                            })}
+                            {(!h.in_progress.is_empty()).then(|| view! {
+                                <h3>{t("home.in_progress")}</h3>
+                                <ul class="plain">{h.in_progress.iter().map(|c| view! {
+                                    <li><a href=format!("/courses/{}", c.id)>{c.title.clone()}</a><span class="muted small">{format!(" {}%", c.percent)}</span></li>
+                                }).collect_view()}</ul>
+                            })}
+                            {(!h.events.is_empty()).then(|| view! {
+                                <h3>{t("home.events")}</h3>
+                                <ul class="plain">{h.events.iter().map(|e| view! {
+                                    <li><a href="/events">{e.title.clone()}</a><span class="muted small">{format!(" {}", crate::ui::format_time(e.starts_at))}</span></li>
+                                }).collect_view()}</ul>
+                            })}
+                            {(h.next.is_none() && h.due.is_empty()).then(|| view! {
+                                <Empty title=t("home.trainee_empty") hint=t("home.trainee_hint")/>
+                            })}
+                            <div class="actions">
+                                <a class="btn" href="/courses">{t("nav.courses")}</a>
+                                <a class="btn" href="/scenarios">{t("nav.scenarios")}</a>
+                                <a class="btn" href="/study/hours">{t("study.my_hours")}</a>
+                            </div>
+                        }.into_any(),
+                        Err(err) => view! { <p class="alert alert-error">{crate::ui::error_text(&err)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -164,6 +164,12 @@ mod tests {
             "content_archive",
             "content_restore",
             "media_upload",
+            "event_create",
+            "event_attended",
+            "event_absent",
+            "study_rules",
+            "study_assign",
+            "video_upload",
         ] {
             keys.insert(format!("audit.actions.{action}"));
         }

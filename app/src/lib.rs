@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod library;
 pub mod scenario;
 pub mod shell;
+pub mod study;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -8,8 +8,14 @@ use crate::admin::{
 use crate::domain::Role;
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
-use crate::library::{CasePage, CasesPage, LessonPage, ScenarioBriefPage, SearchPage};
+use crate::library::{CasePage, CasesPage, ScenarioBriefPage, SearchPage};
 use crate::scenario::{AttemptPage, ScenariosPage};
+use crate::study::admin::StudyAdminPage;
+use crate::study::events::{EventAdminPage, EventsAdminPage, EventsPage};
+use crate::study::{
+    CertificatePage, CoursePage, CourseTestPage, CoursesPage, HoursPage, StudyLessonPage,
+    VerifyPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -89,7 +95,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/cases/:id") view=CasePage ssr=SsrMode::Async/>
-                    <Route path=path!("/lessons/:id") view=LessonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/lessons/:id") view=StudyLessonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses") view=CoursesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:id") view=CoursePage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:id/test") view=CourseTestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/study/hours") view=HoursPage ssr=SsrMode::Async/>
+                    <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/events") view=EventsAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/events/:id") view=EventAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/study") view=StudyAdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/scenarios") view=ScenariosPage ssr=SsrMode::Async/>
                     <Route path=path!("/scenarios/:id") view=ScenarioBriefPage ssr=SsrMode::Async/>
                     <Route path=path!("/attempts/:id") view=AttemptPage ssr=SsrMode::Async/>
@@ -153,6 +169,7 @@ fn UserNav(user: SessionUser) -> impl IntoView {
 fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![
         ("/", "nav.home"),
+        ("/courses", "nav.courses"),
         ("/scenarios", "nav.scenarios"),
         ("/cases", "nav.cases"),
         ("/search", "nav.search"),
@@ -162,6 +179,7 @@ fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
             ("/admin/units", "nav.units"),
             ("/admin/users", "nav.users"),
             ("/admin/import", "nav.import"),
+            ("/admin/study", "nav.study_admin"),
             ("/admin/content", "nav.content"),
             ("/admin/audit", "nav.audit"),
         ]);

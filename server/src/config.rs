@@ -17,6 +17,10 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Largest request body (roster uploads).
     pub body_limit: usize,
+    /// Seconds between a lesson page's reading-time heartbeats.
+    pub heartbeat_seconds: i64,
+    /// Where uploaded lesson videos are kept.
+    pub media_dir: PathBuf,
 }
 
 impl Config {
@@ -27,6 +31,8 @@ impl Config {
             site_root: PathBuf::from("target/site"),
             auth: AuthConfig::default(),
             body_limit: 8 * 1024 * 1024,
+            heartbeat_seconds: 20,
+            media_dir: PathBuf::from("data/media"),
         }
     }
 
@@ -42,6 +48,19 @@ impl Config {
                 }
                 Err(_) => Ok(None),
             }
+        }
+        if let Ok(v) = std::env::var("LIANBING_HEARTBEAT_SECONDS") {
+            self.heartbeat_seconds = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=300).contains(n))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("LIANBING_HEARTBEAT_SECONDS must be 1–300, not {v:?}")
+                })?;
+        }
+        if let Ok(dir) = std::env::var("LIANBING_MEDIA_DIR") {
+            self.media_dir = PathBuf::from(dir);
         }
         if let Ok(root) = std::env::var("LIANBING_SITE_ROOT") {
             self.site_root = PathBuf::from(root);

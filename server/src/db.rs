@@ -16,7 +16,10 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 pub async fn open(config: &Config) -> anyhow::Result<AppState> {
     let (pool, backend) = connect(&config.database_url).await?;
     migrate(&pool, backend).await?;
-    Ok(AppState::new(pool, backend, config.auth.clone()))
+    let mut state = AppState::new(pool, backend, config.auth.clone());
+    state.heartbeat = config.heartbeat_seconds;
+    state.media_dir = config.media_dir.clone();
+    Ok(state)
 }
 
 pub async fn connect(url: &str) -> anyhow::Result<(AnyPool, Backend)> {

@@ -61,6 +61,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .route("/admin/import/template.csv", get(roster_template))
         .route("/media/{id}", get(media))
+        .route("/admin/study/hours.xlsx", get(hours_xlsx))
+        .route("/video/{lesson}", get(video))
         .with_state(state)
         .merge(pages)
         .layer(sessions)
@@ -140,6 +142,113 @@ async fn media(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A lesson's video, to logged-in users, with HTTP range requests (seeking, resuming) served by tower-http.
+async fn video(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(lesson): axum::extract::Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    use tower::ServiceExt;
+    let Ok(Some(_)) = session.get::<i64>(app::server::auth::SESSION_USER).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let file: Result<Option<String>, _> =
+        sqlx::query_scalar("select file_name from lesson_video where lesson_key = $1")
+            .bind(&lesson)
+            .fetch_optional(&state.pool)
+            .await;
+    match file {
+        Ok(Some(name)) => {
+            let path = state.media_dir.join(name);
+            // The stored name ends in .mp4, which ServeFile serves as video/mp4.
+            match tower_http::services::ServeFile::new(path)
+                .oneshot(req)
+                .await
+            {
+                Ok(res) => {
+                    let mut res = res.into_response();
+                    res.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, max-age=3600"),
+                    );
+                    res
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "serving video");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
+            }
+        }
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "loading video");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct HoursQuery {
+    year: Option<i64>,
+    unit: Option<String>,
+}
+
+/// The 学时 report of the admin's scope (or a unit inside it) as an XLSX download.
+async fn hours_xlsx(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Query(q): axum::extract::Query<HoursQuery>,
+) -> Response {
+    use app::study::admin::ssr as study_admin;
+    let Ok(Some(uid)) = session.get::<i64>(app::server::auth::SESSION_USER).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let result = async {
+        let mut conn = state.pool.acquire().await?;
+        let Some(admin) = app::server::users::load_current(&mut conn, uid).await? else {
+            return Ok(StatusCode::UNAUTHORIZED.into_response());
+        };
+        if !admin.has(app::domain::Role::Admin) || admin.must_change_password {
+            return Ok(StatusCode::FORBIDDEN.into_response());
+        }
+        let year = q
+            .year
+            .unwrap_or_else(|| app::study::ssr::year_of(app::server::db::now()));
+        let Ok((path, _)) =
+            study_admin::report_scope(&mut conn, &admin, q.unit.as_deref().unwrap_or("")).await
+        else {
+            return Ok(StatusCode::NOT_FOUND.into_response());
+        };
+        let rules = app::study::ssr::hour_rules(&mut conn).await?;
+        let people = study_admin::hours(&mut conn, &path, year).await?;
+        let bytes = study_admin::hours_xlsx(&people, rules.yearly_target, year)
+            .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
+        Ok::<_, anyhow::Error>(
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_owned(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"lianbing-hours-{year}.xlsx\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "hours export");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
 }
 
 async fn roster_template() -> Response {

@@ -135,6 +135,7 @@ impl TestApp {
         let mut config = Config::new("127.0.0.1:0".into(), db.url.clone());
         config.auth = auth;
         config.site_root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site");
+        config.media_dir = std::env::temp_dir().join(unique("lianbing_media"));
         let state = server::db::open(&config).await.expect("open test database");
         let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content/demo/org.toml");
         server::seed::demo(&state, &demo)

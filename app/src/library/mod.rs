@@ -40,15 +40,6 @@ pub struct CaseView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LessonView {
-    pub id: String,
-    pub title: String,
-    pub minutes: u32,
-    pub objectives: Vec<String>,
-    pub html: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     pub kind: String,
     pub href: String,
@@ -170,27 +161,6 @@ pub async fn get_case(id: String) -> Result<CaseView, AppError> {
         html: markdown::render(&case.body),
         industry_name,
         card: ssr::card(case.meta),
-    })
-}
-
-#[server(prefix = "/api", endpoint = "get_lesson")]
-pub async fn get_lesson(id: String) -> Result<LessonView, AppError> {
-    use crate::content::model::Lesson;
-    use crate::server::{auth, content_store, markdown, state::app_state};
-    let user = auth::require_user().await?;
-    let state = app_state()?;
-    let mut conn = state.pool.acquire().await?;
-    let body = content_store::visible_one(&mut conn, "lesson", &id, &user.unit_path)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let lesson: Lesson =
-        serde_json::from_str(&body).map_err(|e| AppError::internal("lesson body", e))?;
-    Ok(LessonView {
-        id: lesson.meta.id,
-        title: lesson.meta.title,
-        minutes: lesson.meta.minutes,
-        objectives: lesson.meta.objectives,
-        html: markdown::render(&lesson.body),
     })
 }
 
@@ -398,39 +368,6 @@ fn CaseBody() -> impl IntoView {
                                 <h2>{t("cases.basis")}</h2>
                                 <ul>{c.basis.into_iter().map(|b| view! { <li>{b}</li> }).collect_view()}</ul>
                             </section>
-                        </article>
-                    }.into_any(),
-                    Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn LessonPage() -> impl IntoView {
-    view! { <Protected><LessonBody/></Protected> }
-}
-
-#[component]
-fn LessonBody() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let lesson = Resource::new(id, get_lesson);
-    view! {
-        <Suspense fallback=crate::ui::Loading>
-            {move || Suspend::new(async move {
-                match lesson.await {
-                    Ok(l) => view! {
-                        <leptos_meta::Title text=l.title.clone()/>
-                        <article class="narrow article">
-                            <h1>{l.title.clone()}</h1>
-                            <p class="muted small">{t_with("lesson.minutes", &[("n", &l.minutes.to_string())])}</p>
-                            <section class="card objectives">
-                                <h2>{t("lesson.objectives")}</h2>
-                                <ul>{l.objectives.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
-                            </section>
-                            <div class="prose" inner_html=l.html.clone()></div>
                         </article>
                     }.into_any(),
                     Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),

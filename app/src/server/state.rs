@@ -62,6 +62,10 @@ pub struct AppState {
     pub backend: Backend,
     pub auth: Arc<AuthConfig>,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Seconds between a lesson page's reading-time heartbeats.
+    pub heartbeat: i64,
+    /// Where uploaded lesson videos are kept.
+    pub media_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -74,6 +78,8 @@ impl AppState {
             backend,
             auth: Arc::new(auth),
             login_limiter: Arc::new(limiter),
+            heartbeat: 20,
+            media_dir: std::path::PathBuf::from("data/media"),
         }
     }
 }
