@@ -14,7 +14,7 @@ fn repo() -> PathBuf {
 fn fixture() -> tempdir::Dir {
     let dir = tempdir::Dir::new();
     copy_tree(&repo().join("tests/fixtures/content"), dir.path());
-    for f in ["laws.toml", "industries.toml"] {
+    for f in ["laws.toml", "industries.toml", "fines.toml"] {
         std::fs::copy(repo().join("content").join(f), dir.path().join(f)).unwrap();
     }
     dir
@@ -74,6 +74,56 @@ fn fires(diags: &[Diagnostic], file: &str, line: Option<usize>, needle: &str) {
 }
 
 #[test]
+fn a_fine_outside_the_range_of_the_cited_article_is_refused() {
+    // 法典第1108条 is 10–100万元: 5万元 and 120万元 are out, in the case's fine and in its summary.
+    let d = broken(
+        "cases/case-mini.md",
+        "fine_yuan = 500000",
+        "fine_yuan = 50000",
+    );
+    fires(
+        &d,
+        "cases/case-mini.md",
+        Some(1),
+        "the fine 5万元 is outside the range",
+    );
+    let d = broken(
+        "cases/case-mini.md",
+        "penalty = \"罚款50万元\"",
+        "penalty = \"罚款120万元\"",
+    );
+    fires(&d, "cases/case-mini.md", Some(1), "120万元");
+    // A penalty step whose statutory range is wider than the cited article's.
+    let d = broken(
+        "scenarios/mini-scenario.toml",
+        "[[ending]]",
+        "[[step]]\nid = \"fine\"\nkind = \"penalty\"\ntitle = \"罚款\"\nprompt = \"多少？\"\nnext = \"end-good\"\nbasis = [{ law = \"code\", article = \"1108\" }]\nmin = 50000\nmax = 1000000\nexpected_min = 100000\nexpected_max = 200000\nscore = 0\ndimension = \"law\"\n\n[[ending]]",
+    );
+    fires(
+        &d,
+        "scenarios/mini-scenario.toml",
+        Some(1),
+        "step fine: the statutory range 5万元–100万元 is not within",
+    );
+}
+
+#[test]
+fn a_question_that_nearly_repeats_another_is_flagged_at_both() {
+    // A copy of the first question under another id, its stem reworded only slightly.
+    let copy = "[[question]]\nid = \"q-two-officers-again\"\nkind = \"judge\"\nperiod = \"general\"\ntopic = \"procedure\"\ndifficulty = 1\nindustries = []\nstem = \"情况紧急时，一名执法人员可以单独当场实施查封吗？\"\nanswer = [\"F\"]\nexplanation = \"须两人。\"\nbasis = [{ law = \"coercion_law\", article = \"18\" }]\n\n[[question]]\nid = \"q-hearing-days\"";
+    let d = broken(
+        "questions/basic.toml",
+        "[[question]]\nid = \"q-hearing-days\"",
+        copy,
+    );
+    let same: Vec<&Diagnostic> = d
+        .iter()
+        .filter(|x| x.message.contains("nearly repeats"))
+        .collect();
+    assert_eq!(same.len(), 2, "{d:?}");
+}
+
+#[test]
 fn the_minimal_fixture_passes() {
     let dir = fixture();
     let (set, diags) = check_dir(dir.path());
@@ -99,6 +149,65 @@ fn the_shipped_content_passes_the_checker() {
     assert_eq!(set.industries.len(), 15);
     assert!(!set.scenarios.is_empty() && set.courses.len() >= 2 && set.lessons.len() >= 6);
     assert!(set.questions.len() >= 60 && set.cases.len() >= 5);
+}
+
+/// The content at full scale: three scenarios per industry with acts on both sides of the Code's start, the bank's
+/// quotas by industry and topic, eight courses of forty lessons, twenty cases, and fine ranges to check against.
+#[test]
+fn the_shipped_content_is_at_full_scale() {
+    use app::content::model::Topic;
+    let (set, _) = check_dir(&repo().join("content"));
+    let code_starts = "2026-08-15";
+    for industry in app::content::check::INDUSTRY_IDS {
+        let dates: Vec<&str> = set
+            .scenarios
+            .iter()
+            .filter(|(_, s)| s.industry == industry)
+            .map(|(_, s)| s.act_date.as_str())
+            .collect();
+        assert!(dates.len() >= 3, "{industry}: {} scenarios", dates.len());
+        assert!(
+            dates.iter().any(|d| *d < code_starts) && dates.iter().any(|d| *d >= code_starts),
+            "{industry}: acts only on one side of {code_starts}: {dates:?}"
+        );
+        let questions = set
+            .questions
+            .iter()
+            .filter(|(_, q)| q.industries.iter().any(|i| i == industry))
+            .count();
+        assert!(questions >= 20, "{industry}: {questions} questions");
+    }
+    assert!(set.scenarios.len() >= 45);
+    let topic = |ts: &[Topic]| {
+        set.questions
+            .iter()
+            .filter(|(_, q)| ts.contains(&q.topic))
+            .count()
+    };
+    assert!(
+        set.questions.len() >= 600,
+        "{} questions",
+        set.questions.len()
+    );
+    assert!(topic(&[Topic::Procedure, Topic::Evidence]) >= 120);
+    assert!(topic(&[Topic::Law, Topic::Penalty]) >= 150);
+    assert!(
+        topic(&[Topic::Monitoring]) >= 60,
+        "{} monitoring questions",
+        topic(&[Topic::Monitoring])
+    );
+    assert!(topic(&[Topic::Case]) >= 40);
+    assert!(
+        set.courses.len() >= 8 && set.lessons.len() >= 40,
+        "{} courses, {} lessons",
+        set.courses.len(),
+        set.lessons.len()
+    );
+    assert!(set.cases.len() >= 20);
+    assert!(
+        set.fines.len() >= 20,
+        "fine ranges are data the checker uses"
+    );
 }
 
 #[test]

@@ -36,6 +36,7 @@ pub struct ContentSet {
     pub lessons: Vec<(Origin, Lesson)>,
     pub scenarios: Vec<(Origin, Scenario)>,
     pub cases: Vec<(Origin, CaseStudy)>,
+    pub fines: Vec<(Origin, FineRange)>,
 }
 
 impl ContentSet {
@@ -206,6 +207,9 @@ fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
     set.industries = load_items(c, &root.join("industries.toml"), |f: IndustriesFile| {
         f.industry
     });
+    if root.join("fines.toml").exists() {
+        set.fines = load_items(c, &root.join("fines.toml"), |f: FinesFile| f.range);
+    }
     for path in files_in(&root.join("questions"), "toml") {
         let questions = load_items(c, &path, |f: QuestionsFile| f.question);
         set.questions.extend(questions);
@@ -317,6 +321,8 @@ fn period_dates(period: Period) -> Vec<&'static str> {
 }
 
 fn validate(c: &mut Checker, set: &ContentSet) {
+    super::fines::check(set, &mut |origin: &Origin, msg: String| c.err(origin, msg));
+    super::fines::near_duplicates(set, &mut |origin: &Origin, msg: String| c.err(origin, msg));
     let laws: HashMap<&str, &Law> = set.laws.iter().map(|(_, l)| (l.id.as_str(), l)).collect();
     let industries: BTreeSet<&str> = set.industries.iter().map(|(_, i)| i.id.as_str()).collect();
     let questions: HashMap<&str, &Question> = set

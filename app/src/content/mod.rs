@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod engine;
+pub mod fines;
 pub mod graph;
 pub mod model;
 pub mod search;

@@ -49,6 +49,24 @@ impl Law {
     }
 }
 
+/// The fine range, in yuan, of a cited article (`content/fines.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FineRange {
+    pub law: String,
+    pub article: String,
+    pub min: i64,
+    pub max: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinesFile {
+    pub range: Vec<toml::Spanned<FineRange>>,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LawsFile {
