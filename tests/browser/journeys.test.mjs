@@ -2,46 +2,12 @@
 // Run by scripts/test against a server on a fresh demo database: LIANBING_URL=http://127.0.0.1:PORT.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-
-const base = process.env.LIANBING_URL ?? 'http://127.0.0.1:3000';
-const shots = process.env.LIANBING_SHOTS ?? 'tests/browser/out';
-const label = process.env.LIANBING_DB ?? 'sqlite';
-mkdirSync(shots, { recursive: true });
+import { base, shots, label, launch, open as openWith, login, hydrated } from './support.mjs';
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** A fresh browser profile; collects page errors so a broken hydration fails the journey. */
-async function open({ width = 1280, javaScript = true } = {}) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'zh-CN', javaScriptEnabled: javaScript });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  return { context, page, errors };
-}
-
-async function login(page, username, password) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await page.click('form[action="/api/login"] button[type=submit]');
-}
-
-/** Waits until the WASM bundle has hydrated the page, so clicks go through the client. */
-async function hydrated(page) {
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
-}
+const open = (options) => openWith(browser, options);
 
 test('the demo admin switches language, creates a unit and a user, and logs out; the user must change the password', async () => {
   const stamp = Date.now().toString(36).slice(-5).toUpperCase();

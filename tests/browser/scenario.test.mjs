@@ -3,44 +3,18 @@
 // journey reads the page as a trainee does; it never knows the answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-
-const base = process.env.LIANBING_URL ?? 'http://127.0.0.1:3000';
-const shots = process.env.LIANBING_SHOTS ?? 'tests/browser/out';
-const label = process.env.LIANBING_DB ?? 'sqlite';
-mkdirSync(shots, { recursive: true });
+import { base, shots, label, launch, open as openWith, login as loginAs, hydrated } from './support.mjs';
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function open({ width = 1280, javaScript = true } = {}) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'zh-CN', javaScriptEnabled: javaScript });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  return { context, page, errors };
-}
+const open = (options) => openWith(browser, options);
 
 async function login(page, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#username', username);
-  await page.fill('#password', 'lianbing2026');
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/api/login"] button[type=submit]')]);
-}
-
-async function hydrated(page) {
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
+  await loginAs(page, username);
+  await page.waitForURL(`${base}/`);
 }
 
 /** Answers the current step the way a hurried trainee might: the first option, the first two boxes, a short
@@ -126,7 +100,7 @@ test('a trainee practises the starter scenario: feedback after each step, an ano
   const { context, page, errors } = await open();
   await login(page, 'trainee');
   await page.goto(`${base}/scenarios`);
-  await page.locator('#industry-thermal_power .scenario-title').first().click();
+  await page.click('#industry-thermal_power a[href="/scenarios/thermal-cems-tamper"]');
   await page.getByRole('button', { name: '开始练习' }).waitFor();
   await hydrated(page);
   await page.screenshot({ path: `${shots}/${label}-scenario-brief-1280.png`, fullPage: true });
@@ -220,7 +194,8 @@ test('with JavaScript off, a trainee starts an exam-mode attempt, a bad submissi
   await again.addCookies(cookies);
   const page2 = await again.newPage();
   await page2.goto(`${base}/scenarios`);
-  await page2.locator('#industry-thermal_power a.tag-warn', { hasText: '继续作答' }).click();
+  const item = page2.locator('.scenario-item', { has: page2.locator('a[href="/scenarios/thermal-cems-tamper"]') });
+  await item.locator('a.tag-warn', { hasText: '继续作答' }).click();
   await page2.waitForURL(url);
   assert.equal(await page2.locator('#step').getAttribute('data-step'), second);
   await again.close();

@@ -3,29 +3,13 @@
 // page confirms it. The server runs with a short heartbeat (LIANBING_HEARTBEAT_SECONDS=2) so this takes seconds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'smol-toml';
-
-const base = process.env.LIANBING_URL ?? 'http://127.0.0.1:3000';
-const shots = process.env.LIANBING_SHOTS ?? 'tests/browser/out';
-const label = process.env.LIANBING_DB ?? 'sqlite';
-mkdirSync(shots, { recursive: true });
+import { base, shots, label, launch, login, hydrated } from './support.mjs';
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function hydrated(page) {
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
-}
 
 /** The bank's answers by stem: the test knows them from the content files; the page never sends them. */
 const bank = new Map();
@@ -56,10 +40,8 @@ test('a trainee completes a course: reading time, knowledge checks, 学时, fina
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/login`);
-  await page.fill('#username', 'trainee');
-  await page.fill('#password', 'lianbing2026');
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/api/login"] button[type=submit]')]);
+  await login(page, 'trainee');
+  await page.waitForURL(`${base}/`);
   const before = Number(await page.locator('#hours-label').getAttribute('data-hundredths'));
 
   await page.goto(`${base}/courses?track=evidence`);

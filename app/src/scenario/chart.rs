@@ -105,7 +105,9 @@ pub fn SeriesChart(chart: Chart) -> impl IntoView {
                 <line x1=LEFT x2=W - RIGHT y1=H - BOTTOM y2=H - BOTTOM class="chart-axis"/>
             </svg>
             <figcaption class="small muted">
-                {chart.series.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>().join("、")}
+                {chart.series.iter().enumerate().map(|(k, (name, _))| view! {
+                    <span class="legend legend-series" style=format!("--swatch:{}", colours[k % colours.len()])>{name.clone()}</span>
+                }).collect_view()}
                 {format!("（{}）", chart.unit)}
                 {(!chart.marks.is_empty()).then(|| view! { <span class="legend legend-mark">{t("play.legend_mark")}</span> })}
                 {(!chart.anomalies.is_empty()).then(|| view! { <span class="legend legend-anomaly">{t("play.legend_anomaly")}</span> })}

@@ -252,6 +252,25 @@ mod load {
         Ok((attempt, s, state))
     }
 
+    /// Lets `change` edit the marks of the caller's open attempt, then saves them.
+    pub async fn edit_marks(
+        id: i64,
+        change: impl FnOnce(
+            &mut Vec<crate::content::engine::PeriodMark>,
+            &Scenario,
+        ) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let user = crate::server::auth::require_user().await?;
+        let state = crate::server::state::app_state()?;
+        let mut conn = state.pool.acquire().await?;
+        let (mut a, s, st) = own(&mut conn, &user, id).await?;
+        if a.status != "open" {
+            return Err(AppError::field("mark", "play.err_finished"));
+        }
+        change(&mut a.marks, &s)?;
+        saved(a.save(&mut conn, &s, &st, false).await)
+    }
+
     pub fn saved(r: Result<(), SaveError>) -> Result<(), AppError> {
         match r {
             Ok(()) => Ok(()),
@@ -443,55 +462,44 @@ pub async fn mark_period(
 ) -> Result<(), AppError> {
     use crate::content::engine::PeriodMark;
     use crate::content::model::DocumentKind;
-    use crate::server::{auth, state::app_state};
-    let user = auth::require_user().await?;
-    let state = app_state()?;
-    let mut conn = state.pool.acquire().await?;
-    let (mut a, s, st) = load::own(&mut conn, &user, attempt).await?;
-    if a.status != "open" {
-        return Err(AppError::field("mark", "play.err_finished"));
-    }
-    let doc = s
-        .document
-        .iter()
-        .find(|d| d.id == document && d.kind == DocumentKind::Timeseries)
-        .ok_or(AppError::NotFound)?;
-    let n = doc.series.iter().map(|x| x.values.len()).max().unwrap_or(0);
-    if from >= n || to >= n {
-        return Err(AppError::field("mark", "play.err_period"));
-    }
-    if a.marks.iter().filter(|m| m.document == document).count() >= 20 {
-        return Err(AppError::field("mark", "play.err_too_many_marks"));
-    }
-    a.marks.push(PeriodMark {
-        document,
-        from: from.min(to),
-        to: from.max(to),
-    });
-    load::saved(a.save(&mut conn, &s, &st, false).await)
+    load::edit_marks(attempt, |marks, s| {
+        let doc = s
+            .document
+            .iter()
+            .find(|d| d.id == document && d.kind == DocumentKind::Timeseries)
+            .ok_or(AppError::NotFound)?;
+        let n = doc.series.iter().map(|x| x.values.len()).max().unwrap_or(0);
+        if from >= n || to >= n {
+            return Err(AppError::field("mark", "play.err_period"));
+        }
+        if marks.iter().filter(|m| m.document == document).count() >= 20 {
+            return Err(AppError::field("mark", "play.err_too_many_marks"));
+        }
+        marks.push(PeriodMark {
+            document,
+            from: from.min(to),
+            to: from.max(to),
+        });
+        Ok(())
+    })
+    .await
 }
 
-/// Removes one marked period.
+/// Removes one marked period: the `index`-th of those on `document`.
 #[server(prefix = "/api", endpoint = "unmark_period")]
 pub async fn unmark_period(attempt: i64, document: String, index: usize) -> Result<(), AppError> {
-    use crate::server::{auth, state::app_state};
-    let user = auth::require_user().await?;
-    let state = app_state()?;
-    let mut conn = state.pool.acquire().await?;
-    let (mut a, s, st) = load::own(&mut conn, &user, attempt).await?;
-    if a.status != "open" {
-        return Err(AppError::field("mark", "play.err_finished"));
-    }
-    let position = a
-        .marks
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.document == document)
-        .nth(index)
-        .map(|(i, _)| i)
-        .ok_or(AppError::NotFound)?;
-    a.marks.remove(position);
-    load::saved(a.save(&mut conn, &s, &st, false).await)
+    load::edit_marks(attempt, |marks, _| {
+        let position = marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.document == document)
+            .nth(index)
+            .map(|(i, _)| i)
+            .ok_or(AppError::NotFound)?;
+        marks.remove(position);
+        Ok(())
+    })
+    .await
 }
 
 /// The catalogue by industry with the caller's best scores, and their attempt history.

@@ -184,6 +184,10 @@ pub fn point_labels(start: &str, interval_minutes: u32, n: usize) -> Vec<String>
         .map(|i| match parsed {
             Some(t0) => {
                 let t = t0 + time::Duration::minutes(i as i64 * i64::from(interval_minutes));
+                if interval_minutes > 0 && interval_minutes % 1440 == 0 {
+                    // Daily values: the date says it all.
+                    return format!("{:02}-{:02}", u8::from(t.month()), t.day());
+                }
                 format!(
                     "{:02}-{:02} {:02}:{:02}",
                     u8::from(t.month()),
@@ -691,6 +695,10 @@ mod tests {
             ["09-01 22:00", "09-01 23:00", "09-02 00:00", "09-02 01:00"]
         );
         assert_eq!(point_labels("not a time", 60, 2), ["#1", "#2"]);
+        assert_eq!(
+            point_labels("2026-10-31T00:00", 1440, 2),
+            ["10-31", "11-01"]
+        );
     }
 
     #[test]

@@ -666,6 +666,13 @@ pub async fn study_home() -> Result<HomeStudy, AppError> {
             }
         }
     });
+    // Nothing started and nothing assigned: suggest the first course not yet completed.
+    let next = next.or_else(|| {
+        cards
+            .iter()
+            .find(|c| !c.completed)
+            .map(|c| (format!("/courses/{}", c.id), c.title.clone()))
+    });
     Ok(HomeStudy {
         year,
         hours,
