@@ -184,7 +184,7 @@ pub fn point_labels(start: &str, interval_minutes: u32, n: usize) -> Vec<String>
         .map(|i| match parsed {
             Some(t0) => {
                 let t = t0 + time::Duration::minutes(i as i64 * i64::from(interval_minutes));
-                if interval_minutes > 0 && interval_minutes % 1440 == 0 {
+                if interval_minutes > 0 && interval_minutes.is_multiple_of(1440) {
                     // Daily values: the date says it all.
                     return format!("{:02}-{:02}", u8::from(t.month()), t.day());
                 }
