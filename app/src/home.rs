@@ -62,13 +62,16 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn HomeBody() -> impl IntoView {
     let summary = Resource::new(|| (), |_| home_summary());
+    // Created here, not inside the Suspense below: a resource made after an await would lose its owner's
+    // context on the server.
+    let study = Resource::new(|| (), |_| crate::study::study_home());
     let changed = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("password_changed").is_some());
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 match summary.await {
-                    Ok(s) => view! { <HomeSections s changed/> }.into_any(),
+                    Ok(s) => view! { <HomeSections s changed study/> }.into_any(),
                     Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),
                 }
             })}
@@ -77,7 +80,11 @@ fn HomeBody() -> impl IntoView {
 }
 
 #[component]
-fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
+fn HomeSections(
+    s: HomeData,
+    changed: bool,
+    study: Resource<Result<crate::study::HomeStudy, AppError>>,
+) -> impl IntoView {
     let has = |r: Role| s.roles.contains(&r);
     let trainee = has(Role::Trainee);
     let examiner = has(Role::Examiner);
@@ -86,7 +93,7 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
         <PageHeader title=t_with("home.greeting", &[("name", &s.display_name)]) subtitle=s.unit_name.clone()/>
         {changed.then(|| view! { <p class="alert alert-ok" role="status">{t("password.changed")}</p> })}
         <div class="grid">
-            {trainee.then(|| view! { <TraineeSection/> })}
+            {trainee.then(|| view! { <TraineeSection study/> })}
             {examiner.then(|| view! {
                 <section class="card">
                     <h2>{t("home.examiner_title")}</h2>
@@ -114,9 +121,9 @@ fn HomeSections(s: HomeData, changed: bool) -> impl IntoView {
 
 /// What a trainee does next: 学时 this year against the target, due assignments, courses in progress, events.
 #[component]
-fn TraineeSection() -> impl IntoView {
-    use crate::study::{HoursBar, study_home};
-    let data = Resource::new(|| (), |_| study_home());
+fn TraineeSection(study: Resource<Result<crate::study::HomeStudy, AppError>>) -> impl IntoView {
+    use crate::study::HoursBar;
+    let data = study;
     view! {
         <section class="card trainee-home">
             <h2>{t("home.trainee_title")}</h2>

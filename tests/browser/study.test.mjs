@@ -19,8 +19,12 @@ for (const file of ['course-onsite-inspection.toml']) {
 
 async function answerAll(page, form) {
   const questions = page.locator(`${form} fieldset.question`);
+  await questions.first().waitFor({ state: 'attached' });
+  // A fresh form: nothing carried over from the page before.
+  assert.equal(await page.locator(`${form} input:checked`).count(), 0);
   const n = await questions.count();
-  assert.ok(n > 0);
+  if (!n) await page.screenshot({ path: `${shots}/${label}-no-questions.png`, fullPage: true });
+  assert.ok(n > 0, `no questions in ${form} at ${page.url()}`);
   for (let i = 0; i < n; i++) {
     const q = questions.nth(i);
     const legend = (await q.locator('legend').innerText()).replace(/^\d+\.\s*/, '').replace(/多选$/, '').trim();

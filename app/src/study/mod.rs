@@ -991,7 +991,16 @@ fn StudyLessonBody() -> impl IntoView {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(l) => view! { <LessonView l check/> }.into_any(),
+                    // Keyed by lesson and result: moving to another lesson, or a new result, builds fresh inputs
+                    // (a rebuilt DOM would keep the previous lesson's ticks).
+                    Ok(l) => {
+                        let key = format!("{}|{}", l.id, serde_json::to_string(&l.result).unwrap_or_default());
+                        view! {
+                            <For each=move || [(key.clone(), l.clone())] key=|(k, _)| k.clone() let:((_, l))>
+                                <LessonView l check/>
+                            </For>
+                        }.into_any()
+                    }
                     Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),
                 }
             })}
