@@ -143,8 +143,10 @@ fn Header() -> impl IntoView {
 fn UserNav(user: SessionUser) -> impl IntoView {
     let links = nav_links(&user);
     let links_wide = links.clone();
+    let many = links.len() > 8;
     view! {
-        <nav class="nav-wide" aria-label=t("nav.label")>
+        // With many links (admins) the row would wrap on a laptop: they stay in the menu below 1400 px.
+        <nav class=if many { "nav-wide nav-many" } else { "nav-wide" } aria-label=t("nav.label")>
             {links_wide.into_iter().map(|(href, key)| view! { <a href=href>{t(key)}</a> }).collect_view()}
         </nav>
         <div class="nav-tools">
