@@ -52,19 +52,19 @@ pub async fn home_summary() -> Result<HomeData, AppError> {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    view! {
-        <Protected>
-            <HomeBody/>
-        </Protected>
-    }
-}
-
-#[component]
-fn HomeBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let summary = Resource::new(|| (), |_| home_summary());
     // Created here, not inside the Suspense below: a resource made after an await would lose its owner's
     // context on the server.
     let study = Resource::new(|| (), |_| crate::study::study_home());
+    view! { <Protected><HomeBody summary study/></Protected> }
+}
+
+#[component]
+fn HomeBody(
+    summary: Resource<Result<HomeData, AppError>>,
+    study: Resource<Result<crate::study::HomeStudy, AppError>>,
+) -> impl IntoView {
     let changed = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("password_changed").is_some());
     view! {

@@ -377,4 +377,22 @@ on_both! {
         assert!(back.contains("__err") || res.status.is_client_error(), "{} {back}", res.status);
         let _ = std::fs::remove_dir_all(&app.state.media_dir);
     }
+
+    async fn a_protected_page_fetches_its_data_once_per_request(db: Db) {
+        // Resources made inside Protected's Suspense were made again when it resolved: the server fetched the
+        // page's data two or three times and sometimes without its context. Each page now makes them outside.
+        let mut app = trainee(db).await;
+        for (path, resources) in [("/courses", 2), ("/scenarios", 2), ("/events", 2), ("/study/hours", 2), ("/", 3)] {
+            for _ in 0..5 {
+                let page = app.get(path).await;
+                assert_eq!(page.status, StatusCode::OK);
+                let text = page.text();
+                assert_eq!(
+                    text.matches("__RESOLVED_RESOURCES[").count(),
+                    resources,
+                    "{path} serialised its resources more than once"
+                );
+            }
+        }
+    }
 }

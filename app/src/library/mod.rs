@@ -217,14 +217,17 @@ fn snippet_view(snippet: &str) -> impl IntoView + use<> {
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    view! { <Protected><SearchBody/></Protected> }
-}
-
-#[component]
-fn SearchBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let query = use_query_map();
     let q = move || query.with(|m| m.get("q").unwrap_or_default());
     let hits = Resource::new(q, search);
+    view! { <Protected><SearchBody hits/></Protected> }
+}
+
+#[component]
+fn SearchBody(hits: Resource<Result<Vec<SearchHit>, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.with(|m| m.get("q").unwrap_or_default());
     view! {
         <leptos_meta::Title text=t("search.title")/>
         <PageHeader title=t("search.title") subtitle=t("search.subtitle")/>
@@ -264,11 +267,7 @@ fn SearchBody() -> impl IntoView {
 
 #[component]
 pub fn CasesPage() -> impl IntoView {
-    view! { <Protected><CasesBody/></Protected> }
-}
-
-#[component]
-fn CasesBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let query = use_query_map();
     let filters = move || {
         query.with(|m| {
@@ -280,6 +279,21 @@ fn CasesBody() -> impl IntoView {
         })
     };
     let list = Resource::new(filters, |(i, v, y)| list_cases(i, v, y));
+    view! { <Protected><CasesBody list/></Protected> }
+}
+
+#[component]
+fn CasesBody(list: Resource<Result<CaseList, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    let filters = move || {
+        query.with(|m| {
+            (
+                m.get("industry").unwrap_or_default(),
+                m.get("violation").unwrap_or_default(),
+                m.get("year").unwrap_or_default(),
+            )
+        })
+    };
     view! {
         <leptos_meta::Title text=t("cases.title")/>
         <PageHeader title=t("cases.title") subtitle=t("cases.subtitle")/>
@@ -337,14 +351,15 @@ fn CasesBody() -> impl IntoView {
 
 #[component]
 pub fn CasePage() -> impl IntoView {
-    view! { <Protected><CaseBody/></Protected> }
-}
-
-#[component]
-fn CaseBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let case = Resource::new(id, get_case);
+    view! { <Protected><CaseBody case/></Protected> }
+}
+
+#[component]
+fn CaseBody(case: Resource<Result<CaseView, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
@@ -437,14 +452,15 @@ pub async fn get_scenario_brief(id: String) -> Result<ScenarioBrief, AppError> {
 
 #[component]
 pub fn ScenarioBriefPage() -> impl IntoView {
-    view! { <Protected><ScenarioBriefBody/></Protected> }
-}
-
-#[component]
-fn ScenarioBriefBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let brief = Resource::new(id, get_scenario_brief);
+    view! { <Protected><ScenarioBriefBody brief/></Protected> }
+}
+
+#[component]
+fn ScenarioBriefBody(brief: Resource<Result<ScenarioBrief, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {

@@ -585,12 +585,13 @@ pub async fn scenario_catalogue() -> Result<Catalogue, AppError> {
 
 #[component]
 pub fn ScenariosPage() -> impl IntoView {
-    view! { <Protected><ScenariosBody/></Protected> }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let data = Resource::new(|| (), |_| scenario_catalogue());
+    view! { <Protected><ScenariosBody data/></Protected> }
 }
 
 #[component]
-fn ScenariosBody() -> impl IntoView {
-    let data = Resource::new(|| (), |_| scenario_catalogue());
+fn ScenariosBody(data: Resource<Result<Catalogue, AppError>>) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("play.catalogue")/>
         <PageHeader title=t("play.catalogue") subtitle=t("play.catalogue_hint")/>
@@ -722,11 +723,7 @@ pub fn StartForms(scenario: String, resume: Option<i64>) -> impl IntoView {
 
 #[component]
 pub fn AttemptPage() -> impl IntoView {
-    view! { <Protected><AttemptBody/></Protected> }
-}
-
-#[component]
-fn AttemptBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let take = ServerAction::<TakeStep>::new();
@@ -751,6 +748,11 @@ fn AttemptBody() -> impl IntoView {
         mark,
         unmark,
     };
+    view! { <Protected><AttemptBody actions view_data/></Protected> }
+}
+
+#[component]
+fn AttemptBody(actions: Actions, view_data: Resource<Result<PlayView, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {

@@ -488,11 +488,7 @@ pub async fn upload_video(data: leptos::server_fn::codec::MultipartData) -> Resu
 
 #[component]
 pub fn StudyAdminPage() -> impl IntoView {
-    view! { <Protected role=Role::Admin><StudyAdminBody/></Protected> }
-}
-
-#[component]
-fn StudyAdminBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let query = use_query_map();
     let save = ServerAction::<SaveHourRules>::new();
     let assign = ServerAction::<AssignCourse>::new();
@@ -508,6 +504,24 @@ fn StudyAdminBody() -> impl IntoView {
         move || (args(), save.version().get(), assign.version().get()),
         |((year, unit), _, _)| study_admin(year, unit),
     );
+    view! { <Protected role=Role::Admin><StudyAdminBody save assign data/></Protected> }
+}
+
+#[component]
+fn StudyAdminBody(
+    save: ServerAction<SaveHourRules>,
+    assign: ServerAction<AssignCourse>,
+    data: Resource<Result<StudyAdminView, AppError>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let args = move || {
+        query.with(|q| {
+            (
+                q.get("year").and_then(|y| y.parse::<i64>().ok()),
+                q.get("unit").filter(|u| !u.is_empty()),
+            )
+        })
+    };
     view! {
         <leptos_meta::Title text=t("study.admin_title")/>
         <PageHeader title=t("study.admin_title")>

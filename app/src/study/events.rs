@@ -479,17 +479,22 @@ fn when(e: &EventCard) -> String {
 
 #[component]
 pub fn EventsPage() -> impl IntoView {
-    view! { <Protected><EventsBody/></Protected> }
-}
-
-#[component]
-fn EventsBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let sign = ServerAction::<SignUpEvent>::new();
     let check_in = ServerAction::<CheckInEvent>::new();
     let data = Resource::new(
         move || (sign.version().get(), check_in.version().get()),
         |_| list_events(),
     );
+    view! { <Protected><EventsBody sign check_in data/></Protected> }
+}
+
+#[component]
+fn EventsBody(
+    sign: ServerAction<SignUpEvent>,
+    check_in: ServerAction<CheckInEvent>,
+    data: Resource<Result<Vec<EventCard>, AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("events.title")/>
         <PageHeader title=t("events.title") subtitle=t("events.hint")/>
@@ -557,13 +562,17 @@ fn EventsBody() -> impl IntoView {
 
 #[component]
 pub fn EventsAdminPage() -> impl IntoView {
-    view! { <Protected role=Role::Admin><EventsAdminBody/></Protected> }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let create = ServerAction::<CreateEvent>::new();
+    let data = Resource::new(|| (), |_| events_admin());
+    view! { <Protected role=Role::Admin><EventsAdminBody create data/></Protected> }
 }
 
 #[component]
-fn EventsAdminBody() -> impl IntoView {
-    let create = ServerAction::<CreateEvent>::new();
-    let data = Resource::new(|| (), |_| events_admin());
+fn EventsAdminBody(
+    create: ServerAction<CreateEvent>,
+    data: Resource<Result<EventsAdminView, AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("events.admin_title")/>
         <PageHeader title=t("events.admin_title")/>
@@ -618,11 +627,7 @@ fn EventsAdminBody() -> impl IntoView {
 
 #[component]
 pub fn EventAdminPage() -> impl IntoView {
-    view! { <Protected role=Role::Admin><EventAdminBody/></Protected> }
-}
-
-#[component]
-fn EventAdminBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let mark = ServerAction::<MarkAttendance>::new();
@@ -630,6 +635,14 @@ fn EventAdminBody() -> impl IntoView {
         move || (id(), mark.version().get()),
         |(id, _)| get_admin_event(id),
     );
+    view! { <Protected role=Role::Admin><EventAdminBody mark data/></Protected> }
+}
+
+#[component]
+fn EventAdminBody(
+    mark: ServerAction<MarkAttendance>,
+    data: Resource<Result<AdminEvent, AppError>>,
+) -> impl IntoView {
     view! {
         <p><a href="/admin/events">{t("events.back")}</a></p>
         <Suspense fallback=crate::ui::Loading>

@@ -758,12 +758,12 @@ fn level_label(level: &str) -> String {
 
 #[component]
 pub fn CoursesPage() -> impl IntoView {
-    view! { <Protected><CoursesBody/></Protected> }
+    let data = Resource::new(|| (), |_| course_catalogue());
+    view! { <Protected><CoursesBody data/></Protected> }
 }
 
 #[component]
-fn CoursesBody() -> impl IntoView {
-    let data = Resource::new(|| (), |_| course_catalogue());
+fn CoursesBody(data: Resource<Result<CatalogueData, AppError>>) -> impl IntoView {
     let query = use_query_map();
     let filter = move |k: &str| query.with(|q| q.get(k).unwrap_or_default());
     view! {
@@ -831,11 +831,7 @@ fn CourseCardView(c: CourseCard) -> impl IntoView {
 
 #[component]
 pub fn CoursePage() -> impl IntoView {
-    view! { <Protected><CourseBody/></Protected> }
-}
-
-#[component]
-fn CourseBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let enrol = ServerAction::<EnrolCourse>::new();
@@ -843,6 +839,14 @@ fn CourseBody() -> impl IntoView {
         move || (id(), enrol.version().get()),
         |(id, _)| get_course(id),
     );
+    view! { <Protected><CourseBody enrol data/></Protected> }
+}
+
+#[component]
+fn CourseBody(
+    enrol: ServerAction<EnrolCourse>,
+    data: Resource<Result<CourseView, AppError>>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
@@ -975,11 +979,7 @@ fn js_sys_now() -> f64 {
 
 #[component]
 pub fn StudyLessonPage() -> impl IntoView {
-    view! { <Protected><StudyLessonBody/></Protected> }
-}
-
-#[component]
-fn StudyLessonBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let check = ServerAction::<SubmitCheck>::new();
@@ -987,6 +987,14 @@ fn StudyLessonBody() -> impl IntoView {
         move || (id(), check.version().get()),
         |(id, _)| study_lesson(id),
     );
+    view! { <Protected><StudyLessonBody check data/></Protected> }
+}
+
+#[component]
+fn StudyLessonBody(
+    check: ServerAction<SubmitCheck>,
+    data: Resource<Result<LessonStudy, AppError>>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
@@ -1109,11 +1117,7 @@ fn CheckResultView(r: CheckResult) -> impl IntoView {
 
 #[component]
 pub fn CourseTestPage() -> impl IntoView {
-    view! { <Protected><CourseTestBody/></Protected> }
-}
-
-#[component]
-fn CourseTestBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let submit = ServerAction::<SubmitCourseTest>::new();
@@ -1121,6 +1125,14 @@ fn CourseTestBody() -> impl IntoView {
         move || (id(), submit.version().get()),
         |(id, _)| get_course_test(id),
     );
+    view! { <Protected><CourseTestBody submit data/></Protected> }
+}
+
+#[component]
+fn CourseTestBody(
+    submit: ServerAction<SubmitCourseTest>,
+    data: Resource<Result<CourseTest, AppError>>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
@@ -1176,12 +1188,13 @@ pub fn HoursBar(hours: i64, target: i64, year: i64) -> impl IntoView {
 
 #[component]
 pub fn HoursPage() -> impl IntoView {
-    view! { <Protected><HoursBody/></Protected> }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let data = Resource::new(|| (), |_| my_hours());
+    view! { <Protected><HoursBody data/></Protected> }
 }
 
 #[component]
-fn HoursBody() -> impl IntoView {
-    let data = Resource::new(|| (), |_| my_hours());
+fn HoursBody(data: Resource<Result<HoursView, AppError>>) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("study.my_hours")/>
         <PageHeader title=t("study.my_hours")/>
@@ -1219,14 +1232,15 @@ fn HoursBody() -> impl IntoView {
 /// The certificate as an A4 page to print.
 #[component]
 pub fn CertificatePage() -> impl IntoView {
-    view! { <Protected><CertificateBody/></Protected> }
-}
-
-#[component]
-fn CertificateBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code").unwrap_or_default());
     let data = Resource::new(code, get_certificate);
+    view! { <Protected><CertificateBody data/></Protected> }
+}
+
+#[component]
+fn CertificateBody(data: Resource<Result<CertificateView, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
