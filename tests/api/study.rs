@@ -394,5 +394,13 @@ on_both! {
                 );
             }
         }
+        let mut admin = app.new_browser();
+        admin.login_demo("admin").await;
+        for path in ["/admin/units", "/admin/users", "/admin/users/new", "/admin/audit", "/admin/content", "/admin/import", "/admin/study", "/admin/events"] {
+            for _ in 0..3 {
+                let text = admin.get(path).await.text();
+                assert_eq!(text.matches("__RESOLVED_RESOURCES[").count(), 2, "{path} serialised its resources more than once");
+            }
+        }
     }
 }

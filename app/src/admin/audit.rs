@@ -42,16 +42,13 @@ pub async fn list_audit() -> Result<Vec<AuditView>, AppError> {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <AuditBody/>
-        </Protected>
-    }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let events = Resource::new(|| (), |_| list_audit());
+    view! { <Protected role=Role::Admin><AuditBody events/></Protected> }
 }
 
 #[component]
-fn AuditBody() -> impl IntoView {
-    let events = Resource::new(|| (), |_| list_audit());
+fn AuditBody(events: Resource<Result<Vec<AuditView>, AppError>>) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("audit.title")/>
         <PageHeader title=t("audit.title") subtitle=t("audit.subtitle")/>

@@ -715,12 +715,13 @@ fn status_tag(status: &str) -> impl IntoView + use<> {
 
 #[component]
 pub fn ContentListPage() -> impl IntoView {
-    view! { <Protected role=Role::Admin><ContentListBody/></Protected> }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let rows = Resource::new(|| (), |_| list_content());
+    view! { <Protected role=Role::Admin><ContentListBody rows/></Protected> }
 }
 
 #[component]
-fn ContentListBody() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_content());
+fn ContentListBody(rows: Resource<Result<Vec<ContentRow>, AppError>>) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("editor.title")/>
         <PageHeader title=t("editor.title") subtitle=t("editor.subtitle")>
@@ -765,11 +766,7 @@ fn ContentListBody() -> impl IntoView {
 
 #[component]
 pub fn EditorPage() -> impl IntoView {
-    view! { <Protected role=Role::Admin><EditorBody/></Protected> }
-}
-
-#[component]
-fn EditorBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let target = move || {
         params.with(|p| {
@@ -797,6 +794,14 @@ fn EditorBody() -> impl IntoView {
             Ok::<_, AppError>((draft, options))
         },
     );
+    view! { <Protected role=Role::Admin><EditorBody status data/></Protected> }
+}
+
+#[component]
+fn EditorBody(
+    status: ServerAction<SetContentStatus>,
+    data: Resource<Result<(Draft, EditorChoices), AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("editor.title")/>
         <p><a href="/admin/content">{t("editor.back")}</a></p>

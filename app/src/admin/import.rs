@@ -232,15 +232,7 @@ mod ssr {
 
 #[component]
 pub fn ImportPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <ImportBody/>
-        </Protected>
-    }
-}
-
-#[component]
-fn ImportBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let query = use_query_map();
     let report_id = move || query.with(|q| q.get("id").and_then(|v| v.parse::<i64>().ok()));
     let report = Resource::new(report_id, |id| async move {
@@ -249,6 +241,11 @@ fn ImportBody() -> impl IntoView {
             None => Ok(None),
         }
     });
+    view! { <Protected role=Role::Admin><ImportBody report/></Protected> }
+}
+
+#[component]
+fn ImportBody(report: Resource<Result<Option<ImportReport>, AppError>>) -> impl IntoView {
     let upload_error = {
         use leptos::server_fn::ServerFn;
         crate::ui::form_error_for(ImportRoster::PATH)

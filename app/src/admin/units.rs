@@ -148,21 +148,22 @@ pub async fn update_unit(unit_id: i64, code: String, name: String) -> Result<(),
 
 #[component]
 pub fn UnitsPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <UnitsBody/>
-        </Protected>
-    }
-}
-
-#[component]
-fn UnitsBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let create = ServerAction::<CreateUnit>::new();
     let update = ServerAction::<UpdateUnit>::new();
     let units = Resource::new(
         move || (create.version().get(), update.version().get()),
         |_| list_units(),
     );
+    view! { <Protected role=Role::Admin><UnitsBody create update units/></Protected> }
+}
+
+#[component]
+fn UnitsBody(
+    create: ServerAction<CreateUnit>,
+    update: ServerAction<UpdateUnit>,
+    units: Resource<Result<Vec<UnitView>, AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("units.title")/>
         <PageHeader title=t("units.title") subtitle=t("units.subtitle")/>

@@ -259,19 +259,18 @@ pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppErr
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <UsersBody/>
-        </Protected>
-    }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let query = use_query_map();
+    let q = move || query.with(|m| m.get("q").unwrap_or_default());
+    let users = Resource::new(q, list_users);
+    view! { <Protected role=Role::Admin><UsersBody users/></Protected> }
 }
 
 #[component]
-fn UsersBody() -> impl IntoView {
+fn UsersBody(users: Resource<Result<Vec<UserView>, AppError>>) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.with(|m| m.get("q").unwrap_or_default());
     let created = move || query.with(|m| m.get("created"));
-    let users = Resource::new(q, list_users);
     view! {
         <leptos_meta::Title text=t("users.title")/>
         <PageHeader title=t("users.title") subtitle=t("users.subtitle")>
@@ -383,17 +382,17 @@ fn RoleBoxes(#[prop(optional)] roles: Vec<Role>) -> impl IntoView {
 
 #[component]
 pub fn UserNewPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <UserNewBody/>
-        </Protected>
-    }
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
+    let create = ServerAction::<CreateUser>::new();
+    let units = Resource::new(|| (), |_| list_units());
+    view! { <Protected role=Role::Admin><UserNewBody create units/></Protected> }
 }
 
 #[component]
-fn UserNewBody() -> impl IntoView {
-    let create = ServerAction::<CreateUser>::new();
-    let units = Resource::new(|| (), |_| list_units());
+fn UserNewBody(
+    create: ServerAction<CreateUser>,
+    units: Resource<Result<Vec<UnitView>, AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("users.new")/>
         <div class="narrow">
@@ -434,15 +433,7 @@ fn UserNewBody() -> impl IntoView {
 
 #[component]
 pub fn UserEditPage() -> impl IntoView {
-    view! {
-        <Protected role=Role::Admin>
-            <UserEditBody/>
-        </Protected>
-    }
-}
-
-#[component]
-fn UserEditBody() -> impl IntoView {
+    // Made here, outside Protected's Suspense, so the server fetches once per request.
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let update = ServerAction::<UpdateUser>::new();
@@ -451,6 +442,15 @@ fn UserEditBody() -> impl IntoView {
         move || (id(), update.version().get(), reset.version().get()),
         |(id, _, _)| async move { Ok::<_, AppError>((get_user(id).await?, list_units().await?)) },
     );
+    view! { <Protected role=Role::Admin><UserEditBody update reset data/></Protected> }
+}
+
+#[component]
+fn UserEditBody(
+    update: ServerAction<UpdateUser>,
+    reset: ServerAction<ResetPassword>,
+    data: Resource<Result<(UserView, Vec<UnitView>), AppError>>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("users.edit")/>
         <div class="narrow">
