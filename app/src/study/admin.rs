@@ -162,6 +162,19 @@ pub mod ssr {
         out
     }
 
+    /// Whether this admin sets the 学时 rules: only admins of a top (ministry-level) unit do.
+    pub async fn sets_rules(
+        conn: &mut AnyConnection,
+        admin: &CurrentUser,
+    ) -> Result<bool, sqlx::Error> {
+        let parent: Option<i64> =
+            sqlx::query_scalar("select parent_id from unit where unit_id = $1")
+                .bind(admin.unit_id)
+                .fetch_one(conn)
+                .await?;
+        Ok(parent.is_none())
+    }
+
     /// The subtree a report covers: the admin's own, or a unit inside it named by code.
     pub async fn report_scope(
         conn: &mut AnyConnection,
@@ -189,10 +202,7 @@ pub async fn study_admin(
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
     let rules = super::ssr::hour_rules(&mut conn).await?;
-    let parent: Option<i64> = sqlx::query_scalar("select parent_id from unit where unit_id = $1")
-        .bind(admin.unit_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let can_edit_rules = ssr::sets_rules(&mut conn, &admin).await?;
     let courses: Vec<(String, String)> = super::ssr::courses(&mut conn, &admin.unit_path)
         .await?
         .into_iter()
@@ -261,7 +271,7 @@ pub async fn study_admin(
     Ok(StudyAdminView {
         units: ssr::by_unit(&people, rules.yearly_target),
         rules,
-        can_edit_rules: parent.is_none(),
+        can_edit_rules,
         courses,
         lessons,
         assignments,
@@ -286,11 +296,7 @@ pub async fn save_hour_rules(
     let admin = auth::require_admin().await?;
     let state = app_state()?;
     let mut tx = state.pool.begin().await?;
-    let parent: Option<i64> = sqlx::query_scalar("select parent_id from unit where unit_id = $1")
-        .bind(admin.unit_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if parent.is_some() {
+    if !ssr::sets_rules(&mut tx, &admin).await? {
         return Err(AppError::Forbidden);
     }
     let minutes = |f: &str, v: &str| {

@@ -194,13 +194,11 @@ mod build {
                 let done = ls
                     .iter()
                     .filter(|l| {
-                        let p = progress.get(&l.meta.id).cloned().unwrap_or_default();
-                        rules::lesson_complete(
-                            !l.meta.questions.is_empty(),
-                            p.passed,
-                            p.seconds,
-                            l.meta.minutes,
-                        )
+                        progress
+                            .get(&l.meta.id)
+                            .cloned()
+                            .unwrap_or_default()
+                            .completes(l)
                     })
                     .count();
                 let mut industries: Vec<String> =
@@ -294,12 +292,7 @@ pub async fn get_course(id: String) -> Result<CourseView, AppError> {
                         title: l.meta.title.clone(),
                         minutes: l.meta.minutes,
                         seconds: p.seconds,
-                        done: rules::lesson_complete(
-                            !l.meta.questions.is_empty(),
-                            p.passed,
-                            p.seconds,
-                            l.meta.minutes,
-                        ),
+                        done: p.completes(l),
                     }
                 })
                 .collect(),
@@ -310,12 +303,7 @@ pub async fn get_course(id: String) -> Result<CourseView, AppError> {
         .flat_map(|m| m.lessons.iter())
         .find(|l| !l.done)
         .map(|l| l.id.clone());
-    let certificate: Option<String> =
-        sqlx::query_scalar("select code from certificate where user_id = $1 and course_key = $2")
-            .bind(user.id)
-            .bind(&c.id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let certificate = ssr::certificate_of(&mut conn, user.id, &c.id).await?;
     let test_questions = ssr::ordered(&c, &lessons)
         .iter()
         .map(|l| l.meta.questions.len())
@@ -364,10 +352,7 @@ pub async fn study_lesson(id: String) -> Result<LessonStudy, AppError> {
             next = order.get(i + 1).map(pair);
         }
     }
-    let p = ssr::progress(&mut conn, user.id)
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let p = ssr::progress_in(&mut conn, user.id, &id).await?;
     let questions = ssr::gradable(&mut conn, &lesson.meta.questions).await?;
     let laws = content_store::laws(&mut conn).await?;
     let result = p
@@ -410,13 +395,10 @@ pub async fn heartbeat(lesson: String) -> Result<i64, AppError> {
     let user = auth::require_user().await?;
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
-    let lessons = ssr::lessons(&mut conn, &user.unit_path).await?;
-    let l = lessons.get(&lesson).ok_or(AppError::NotFound)?;
+    // Every open lesson page sends this every interval: one lesson and one progress row, nothing more.
+    let l = ssr::lesson(&mut conn, &user.unit_path, &lesson).await?;
     ssr::ensure_progress(&mut conn, user.id, &lesson).await?;
-    let p = ssr::progress(&mut conn, user.id)
-        .await?
-        .remove(&lesson)
-        .unwrap_or_default();
+    let p = ssr::progress_in(&mut conn, user.id, &lesson).await?;
     let now = db::now();
     let beat = rules::Heartbeat {
         interval: state.heartbeat,
@@ -498,13 +480,9 @@ pub async fn get_course_test(course: String) -> Result<CourseTest, AppError> {
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
     let c = ssr::course(&mut conn, &user.unit_path, &course).await?;
-    let view = get_course(course.clone()).await?;
     let lessons = ssr::lessons(&mut conn, &user.unit_path).await?;
-    let ids: Vec<String> = ssr::ordered(&c, &lessons)
-        .iter()
-        .flat_map(|l| l.meta.questions.clone())
-        .collect();
-    let questions = ssr::gradable(&mut conn, &ids).await?;
+    let open = ssr::all_complete(&c, &lessons, &ssr::progress(&mut conn, user.id).await?);
+    let questions = ssr::test_questions(&mut conn, &c, &lessons).await?;
     let rules = ssr::hour_rules(&mut conn).await?;
     let laws = content_store::laws(&mut conn).await?;
     let enrolment = ssr::enrolments(&mut conn, user.id).await?.remove(&course);
@@ -515,15 +493,15 @@ pub async fn get_course_test(course: String) -> Result<CourseTest, AppError> {
     Ok(CourseTest {
         course: c.id.clone(),
         title: c.title.clone(),
-        open: view.test_open,
+        open,
         credit: rules.course_test,
-        check: if view.test_open {
+        check: if open {
             ssr::check_view(&questions)
         } else {
             Vec::new()
         },
         result,
-        certificate: view.certificate,
+        certificate: ssr::certificate_of(&mut conn, user.id, &course).await?,
     })
 }
 
@@ -539,15 +517,11 @@ pub async fn submit_course_test(
     let state = app_state()?;
     let mut conn = state.pool.acquire().await?;
     let c = ssr::course(&mut conn, &user.unit_path, &course).await?;
-    if !get_course(course.clone()).await?.test_open {
+    let lessons = ssr::lessons(&mut conn, &user.unit_path).await?;
+    if !ssr::all_complete(&c, &lessons, &ssr::progress(&mut conn, user.id).await?) {
         return Err(AppError::field("a", "study.err_test_closed"));
     }
-    let lessons = ssr::lessons(&mut conn, &user.unit_path).await?;
-    let ids: Vec<String> = ssr::ordered(&c, &lessons)
-        .iter()
-        .flat_map(|l| l.meta.questions.clone())
-        .collect();
-    let questions = ssr::gradable(&mut conn, &ids).await?;
+    let questions = ssr::test_questions(&mut conn, &c, &lessons).await?;
     let answers = ssr::answers_from_form(&questions, &a.unwrap_or_default());
     if answers.iter().any(Vec::is_empty) {
         return Err(AppError::field("a", "study.err_unanswered"));

@@ -207,29 +207,109 @@ pub struct Progress {
     pub answers: Option<String>,
 }
 
+impl Progress {
+    /// Whether this progress completes `lesson` (its check passed, or read long enough if it has none).
+    pub fn completes(&self, lesson: &Lesson) -> bool {
+        rules::lesson_complete(
+            !lesson.meta.questions.is_empty(),
+            self.passed,
+            self.seconds,
+            lesson.meta.minutes,
+        )
+    }
+}
+
+const PROGRESS: &str = "select lesson_key, seconds, last_beat_at, check_passed_at, check_answers from lesson_progress where user_id = $1";
+
+fn progress_row(r: &sqlx::any::AnyRow) -> Result<(String, Progress), sqlx::Error> {
+    Ok((
+        r.try_get("lesson_key")?,
+        Progress {
+            seconds: r.try_get("seconds")?,
+            last_beat_at: r.try_get("last_beat_at")?,
+            passed: r.try_get::<Option<i64>, _>("check_passed_at")?.is_some(),
+            answers: r.try_get("check_answers")?,
+        },
+    ))
+}
+
+/// A person's progress in every lesson they opened.
 pub async fn progress(
     conn: &mut AnyConnection,
     user_id: i64,
 ) -> Result<HashMap<String, Progress>, sqlx::Error> {
-    let rows = sqlx::query(
-        "select lesson_key, seconds, last_beat_at, check_passed_at, check_answers from lesson_progress where user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("lesson_key")?,
-                Progress {
-                    seconds: r.try_get("seconds")?,
-                    last_beat_at: r.try_get("last_beat_at")?,
-                    passed: r.try_get::<Option<i64>, _>("check_passed_at")?.is_some(),
-                    answers: r.try_get("check_answers")?,
-                },
-            ))
+    let rows = sqlx::query(PROGRESS).bind(user_id).fetch_all(conn).await?;
+    rows.iter().map(progress_row).collect()
+}
+
+/// A person's progress in one lesson (none yet: nothing read, nothing passed).
+pub async fn progress_in(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    lesson: &str,
+) -> Result<Progress, sqlx::Error> {
+    let row = sqlx::query(&format!("{PROGRESS} and lesson_key = $2"))
+        .bind(user_id)
+        .bind(lesson)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row
+        .as_ref()
+        .map(progress_row)
+        .transpose()?
+        .map(|(_, p)| p)
+        .unwrap_or_default())
+}
+
+/// Whether every lesson of a course is complete (a course without lessons never is).
+pub fn all_complete(
+    c: &Course,
+    lessons: &HashMap<String, Lesson>,
+    progress: &HashMap<String, Progress>,
+) -> bool {
+    let ls = ordered(c, lessons);
+    !ls.is_empty()
+        && ls.iter().all(|l| {
+            progress
+                .get(&l.meta.id)
+                .cloned()
+                .unwrap_or_default()
+                .completes(l)
         })
-        .collect()
+}
+
+/// The questions of a course's final test: every lesson's check, in lesson order.
+pub async fn test_questions(
+    conn: &mut AnyConnection,
+    c: &Course,
+    lessons: &HashMap<String, Lesson>,
+) -> Result<Vec<Question>, AppError> {
+    let ids: Vec<String> = ordered(c, lessons)
+        .iter()
+        .flat_map(|l| l.meta.questions.clone())
+        .collect();
+    gradable(conn, &ids).await
+}
+
+/// One published lesson the viewer may see.
+pub async fn lesson(conn: &mut AnyConnection, viewer: &str, key: &str) -> Result<Lesson, AppError> {
+    let body = content_store::visible_one(conn, "lesson", key, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    serde_json::from_str(&body).map_err(|e| AppError::internal("lesson body", e))
+}
+
+/// The code of a person's certificate for a course, once issued.
+pub async fn certificate_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    course: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select code from certificate where user_id = $1 and course_key = $2")
+        .bind(user_id)
+        .bind(course)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Makes sure a progress row exists, so updates can be plain updates.
@@ -391,15 +471,7 @@ pub async fn complete_if_done(
         .await?
         .remove(&c.id)
         .unwrap_or_default();
-    let all_done = ordered(c, lessons).iter().all(|l| {
-        let p = progress.get(&l.meta.id).cloned().unwrap_or_default();
-        rules::lesson_complete(
-            !l.meta.questions.is_empty(),
-            p.passed,
-            p.seconds,
-            l.meta.minutes,
-        )
-    });
+    let all_done = all_complete(c, lessons, &progress);
     if !(all_done && enrolment.test_passed) || enrolment.completed_at.is_some() {
         return Ok(());
     }
