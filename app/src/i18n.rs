@@ -78,6 +78,8 @@ mod tests {
             "brand",
             "cases",
             "common",
+            "competition",
+            "exam",
             "editor",
             "err",
             "footer",
@@ -170,6 +172,16 @@ mod tests {
             "study_rules",
             "study_assign",
             "video_upload",
+            "competition_create",
+            "competition_status",
+            "competition_stage",
+            "competition_enrol",
+            "competition_waiting_room",
+            "competition_start",
+            "competition_extra_time",
+            "competition_release",
+            "competition_withhold",
+            "competition_void",
         ] {
             keys.insert(format!("audit.actions.{action}"));
         }

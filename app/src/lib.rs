@@ -9,6 +9,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod accounts;
 pub mod admin;
+pub mod competition;
 #[cfg(feature = "ssr")]
 pub mod content;
 pub mod domain;

@@ -5,6 +5,9 @@ use crate::admin::{
     AuditPage, ContentListPage, EditorPage, ImportPage, UnitsPage, UserEditPage, UserNewPage,
     UsersPage,
 };
+use crate::competition::{
+    CompetitionAdminPage, CompetitionsAdminPage, MyCompetitionsPage, StageStatsPage,
+};
 use crate::domain::Role;
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
@@ -109,6 +112,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/scenarios") view=ScenariosPage ssr=SsrMode::Async/>
                     <Route path=path!("/scenarios/:id") view=ScenarioBriefPage ssr=SsrMode::Async/>
                     <Route path=path!("/attempts/:id") view=AttemptPage ssr=SsrMode::Async/>
+                    <Route path=path!("/competitions") view=MyCompetitionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/competitions") view=CompetitionsAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/competitions/:id") view=CompetitionAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/stages/:id/stats") view=StageStatsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">
@@ -173,6 +180,7 @@ fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
         ("/", "nav.home"),
         ("/courses", "nav.courses"),
         ("/scenarios", "nav.scenarios"),
+        ("/competitions", "nav.competitions"),
         ("/cases", "nav.cases"),
         ("/search", "nav.search"),
     ];
@@ -182,6 +190,7 @@ fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
             ("/admin/users", "nav.users"),
             ("/admin/import", "nav.import"),
             ("/admin/study", "nav.study_admin"),
+            ("/admin/competitions", "nav.competitions_admin"),
             ("/admin/content", "nav.content"),
             ("/admin/audit", "nav.audit"),
         ]);

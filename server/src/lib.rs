@@ -60,6 +60,28 @@ impl Application {
                 }
             }
         });
+        // Submits sittings whose time is up, on the server's clock, whether or not the candidate is still there.
+        let exams = {
+            let pool = self.state.pool.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+                loop {
+                    tick.tick().await;
+                    let swept = async {
+                        let mut conn = pool.acquire().await?;
+                        app::competition::ssr::sweep(&mut conn, app::server::db::now())
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{e}"))
+                    }
+                    .await;
+                    match swept {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(n, "submitted sittings whose time was up"),
+                        Err(err) => tracing::warn!(error = %err, "exam sweep failed"),
+                    }
+                }
+            })
+        };
         axum::serve(
             self.listener,
             self.router
@@ -68,6 +90,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
         sweeper.abort();
+        exams.abort();
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! request passes (sessions, cross-site refusal, compression, security headers, tracing).
 
 use crate::Config;
+use app::competition::exam;
 use app::server::AppState;
 use app::server::session_store::DbSessionStore;
 use axum::Router;
@@ -9,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
@@ -63,9 +64,22 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/media/{id}", get(media))
         .route("/admin/study/hours.xlsx", get(hours_xlsx))
         .route("/video/{lesson}", get(video))
-        .with_state(state)
+        .route("/exam/{stage}", get(exam::page).post(exam::form))
+        .route("/exam/api/claim/{stage}", post(exam::claim))
+        .with_state(state.clone())
         .merge(pages)
         .layer(sessions)
+        // The exam's answer routes authenticate by the sitting's token and skip the session layer: a save costs no
+        // session read or write, which is what lets one machine hold 10,000 candidates.
+        .merge(
+            Router::new()
+                .route("/exam/api/{sitting}/answers", post(exam::save_answers))
+                .route("/exam/api/{sitting}/paper", get(exam::paper))
+                .route("/exam/api/{sitting}/status", get(exam::status))
+                .route("/exam/api/{sitting}/submit", post(exam::submit))
+                .route("/exam/api/stage/{stage}", get(exam::stage_state))
+                .with_state(state),
+        )
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -160,6 +160,12 @@ impl TestApp {
     /// The fixture plus some shipped scenarios (their lesson links pointed at the fixture's lesson), for tests
     /// that play a real exercise.
     pub async fn import_fixture_content_with(&self, scenarios: &[&str]) {
+        self.import_fixture_content_and(scenarios, &[]).await
+    }
+
+    /// The fixture, some shipped scenarios and some shipped question files (`content/questions/NAME.toml`), for
+    /// tests that need a bank to draw papers from.
+    pub async fn import_fixture_content_and(&self, scenarios: &[&str], question_files: &[&str]) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let dir = std::env::temp_dir().join(format!("{}-content", unique("lianbing_fixture")));
         copy_tree(&root.join("tests/fixtures/content"), &dir);
@@ -181,6 +187,10 @@ impl TestApp {
                 .collect::<Vec<_>>()
                 .join("\n");
             std::fs::write(dir.join(&file), text).unwrap();
+        }
+        for name in question_files {
+            let file = format!("questions/{name}.toml");
+            std::fs::copy(root.join("content").join(&file), dir.join(&file)).unwrap();
         }
         let (set, diags) = app::content::check::check_dir(&dir);
         assert!(diags.is_empty(), "{diags:?}");

@@ -39,6 +39,8 @@ pub struct PlayView {
     pub max_score: u32,
     pub seconds_left: Option<i64>,
     pub debrief: Option<Debrief>,
+    /// A competition's practical attempt, ended, whose results the organisers have not released yet.
+    pub withheld: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -343,15 +345,30 @@ pub async fn get_attempt(id: i64) -> Result<PlayView, AppError> {
     } else {
         None
     };
-    Ok(ssr::play_view(
+    // A competition's practical stage shows nothing of the result until the organisers release it.
+    let withheld = match attempt.stage_id {
+        Some(stage) if attempt.status == "finished" => {
+            !crate::competition::ssr::stage(&mut conn, stage)
+                .await?
+                .is_some_and(|s| s.released)
+        }
+        _ => false,
+    };
+    let mut view = ssr::play_view(
         &s,
         &attempt,
         &st,
         &laws,
         industry_name,
-        debrief,
+        if withheld { None } else { debrief },
         db::now(),
-    ))
+    );
+    if withheld {
+        view.withheld = true;
+        view.running_score = None;
+        view.evidence = Vec::new();
+    }
+    Ok(view)
 }
 
 /// Starts an attempt on the published version of a scenario and opens it.
@@ -792,6 +809,17 @@ fn Player(v: PlayView, actions: Actions) -> impl IntoView {
             {v.running_score.map(|n| view! { <span class="tag score-tag" id="running-score">{t_with("play.score", &[("n", &n.to_string()), ("max", &v.max_score.to_string())])}</span> })}
         </PageHeader>
     };
+    if v.withheld {
+        return view! {
+            {header}
+            <section class="card" id="withheld">
+                <h2>{t("play.withheld_title")}</h2>
+                <p>{t("play.withheld")}</p>
+                <p><a class="btn" href="/competitions">{t("competition.mine_title")}</a></p>
+            </section>
+        }
+        .into_any();
+    }
     if let Some(d) = v.debrief.clone() {
         return view! {
             {header}

@@ -665,6 +665,7 @@ pub fn play_view(
             .filter(|_| !finished)
             .map(|d| (d - now).max(0)),
         debrief,
+        withheld: false,
     }
 }
 

@@ -142,9 +142,11 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Attempt>, 
 }
 
 /// A person's attempts, newest first.
+/// A trainee's own practice and self-set exam attempts; a competition's practical attempts belong to the
+/// competition (and their results to its release), not to the catalogue's history.
 pub async fn of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Attempt>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "select {COLUMNS} from scenario_attempt where user_id = $1 and status <> 'abandoned' \
+        "select {COLUMNS} from scenario_attempt where user_id = $1 and status <> 'abandoned' and stage_id is null \
          order by started_at desc, attempt_id desc"
     ))
     .bind(user_id)

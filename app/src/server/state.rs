@@ -66,6 +66,8 @@ pub struct AppState {
     pub heartbeat: i64,
     /// Where uploaded lesson videos are kept.
     pub media_dir: std::path::PathBuf,
+    /// Commits exam answers in groups (see `competition::exam`).
+    pub exam_writer: Arc<crate::competition::exam::Writer>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             login_limiter: Arc::new(limiter),
             heartbeat: 20,
             media_dir: std::path::PathBuf::from("data/media"),
+            exam_writer: Arc::default(),
         }
     }
 }
