@@ -182,6 +182,7 @@ mod tests {
             "competition_release",
             "competition_withhold",
             "competition_void",
+            "competition_close",
         ] {
             keys.insert(format!("audit.actions.{action}"));
         }

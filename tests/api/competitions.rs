@@ -589,3 +589,102 @@ on_both! {
         assert!(!view.withheld && view.debrief.is_some());
     }
 }
+
+mod more {
+    use super::*;
+
+    on_both! {
+        async fn without_javascript_the_paper_is_a_form_that_saves_and_hands_in(db: Db) {
+            let (mut admin, cid, stage) = setup(db).await;
+            let mut alice = candidate(&admin, "alice", "ZJ-HZ-XH").await;
+            enrol(&mut admin, cid, "alice").await;
+            let _: usize = admin.call("open_waiting_room", &[("stage", &stage.to_string())]).await.unwrap();
+            let () = admin.call("start_stage", &[("stage", &stage.to_string())]).await.unwrap();
+            let page = alice.get(&format!("/exam/{stage}")).await.text();
+            let token = page.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            let sitting: i64 = sqlx::query_scalar("select sitting_id from exam_sitting where stage_id = $1").bind(stage).fetch_one(&admin.state.pool).await.unwrap();
+            let paper = paper_of(&admin, sitting).await;
+            let multiple = paper.iter().position(|(_, k)| k == "multiple").unwrap();
+            let key = key_of(&admin, &paper[multiple].0).await;
+            // A multiple choice arrives as one field per ticked box.
+            let mut form: Vec<(String, String)> = vec![("token".into(), token.clone()), ("seq".into(), "1".into()), ("action".into(), "save".into())];
+            for letter in key.chars() {
+                form.push((format!("a{multiple}"), letter.to_string()));
+            }
+            form.push(("a0".into(), "B".into()));
+            let post = |form: &Vec<(String, String)>| {
+                let body: String = form.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
+                Request::post(format!("/exam/{stage}"))
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ORIGIN, "http://lianbing.test")
+                    .body(Body::from(body))
+                    .unwrap()
+            };
+            let res = alice.send(post(&form)).await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+            assert_eq!(res.location().as_deref(), Some(format!("/exam/{stage}?m=saved").as_str()));
+            let saved: Vec<(i64, String)> = sqlx::query_as("select position, answer from exam_answer where sitting_id = $1 order by position")
+                .bind(sitting)
+                .fetch_all(&admin.state.pool)
+                .await
+                .unwrap();
+            assert_eq!(saved, vec![(0, "B".to_owned()), (multiple as i64, key.clone())]);
+            // The page shows them ticked after the redirect.
+            let page = alice.get(&format!("/exam/{stage}?m=saved")).await.text();
+            assert!(page.contains("alert-ok"), "{page}");
+            // Reloading claimed the sitting again: the old page's token is now refused, and says why.
+            let res = alice.send(post(&form)).await;
+            assert_eq!(res.status, StatusCode::CONFLICT);
+            let token = page.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            form[0].1 = token;
+            form[2].1 = "submit".into();
+            let res = alice.send(post(&form)).await;
+            assert_eq!(res.location().as_deref(), Some(format!("/exam/{stage}?m=submitted").as_str()));
+            let page = alice.get(&format!("/exam/{stage}")).await.text();
+            assert!(page.contains("exam-done"), "{page}");
+            // An admin ends the stage early; nothing is left open and the stage is closed.
+            let n: usize = admin.call("close_stage", &[("stage", &stage.to_string())]).await.unwrap();
+            assert_eq!(n, 0);
+            let status: String = sqlx::query_scalar("select status from stage where stage_id = $1").bind(stage).fetch_one(&admin.state.pool).await.unwrap();
+            assert_eq!(status, "closed");
+        }
+
+        async fn a_stage_with_a_planned_start_begins_by_itself_at_that_instant(db: Db) {
+            let (mut admin, cid, stage) = setup(db).await;
+            let mut alice = candidate(&admin, "alice", "ZJ-HZ-XH").await;
+            enrol(&mut admin, cid, "alice").await;
+            let _: usize = admin.call("open_waiting_room", &[("stage", &stage.to_string())]).await.unwrap();
+            let (_, a) = claim(&mut alice, stage).await;
+            let a = a.unwrap();
+            let planned = app::server::db::now() + 3600;
+            sqlx::query("update stage set starts_at = $1 where stage_id = $2").bind(planned).bind(stage).execute(&admin.state.pool).await.unwrap();
+            sweep(&admin).await;
+            assert_eq!(exam_get(&mut alice, &a, "paper").await.status, StatusCode::TOO_EARLY, "not before its time");
+            let planned = app::server::db::now() - 5;
+            sqlx::query("update stage set starts_at = $1 where stage_id = $2").bind(planned).bind(stage).execute(&admin.state.pool).await.unwrap();
+            sweep(&admin).await;
+            let (status, started): (String, Option<i64>) = sqlx::query_as("select status, started_at from stage where stage_id = $1")
+                .bind(stage)
+                .fetch_one(&admin.state.pool)
+                .await
+                .unwrap();
+            assert_eq!((status.as_str(), started), ("running", Some(planned)));
+            let res = exam_get(&mut alice, &a, "paper").await;
+            assert_eq!(res.status, StatusCode::OK);
+            let p = json_of(&res);
+            let deadline = p["server_now"].as_i64().unwrap() + p["remaining_ms"].as_i64().unwrap() / 1000;
+            assert!((deadline - (planned + 30 * 60)).abs() <= 1, "the clock runs from the planned start");
+            let competition: String = sqlx::query_scalar("select status from competition where competition_id = $1").bind(cid).fetch_one(&admin.state.pool).await.unwrap();
+            assert_eq!(competition, "running");
+        }
+    }
+
+    fn urlencode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+}

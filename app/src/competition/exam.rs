@@ -719,6 +719,13 @@ pub async fn form(
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let token = get("token").unwrap_or_default();
     let seq: i64 = get("seq").and_then(|s| s.parse().ok()).unwrap_or(0);
+    // Unanswered questions are left alone, except one whose boxes were all unticked: that clears it.
+    let stored = match state.pool.acquire().await {
+        Ok(mut conn) => ssr::answers(&mut conn, sitting.id)
+            .await
+            .unwrap_or_default(),
+        Err(_) => return message_page(locale, StatusCode::SERVICE_UNAVAILABLE, "exam.retry"),
+    };
     let mut answers = Vec::new();
     for (pos, item) in sitting.paper.iter().enumerate() {
         let name = format!("a{pos}");
@@ -728,6 +735,9 @@ pub async fn form(
             .map(|(_, v)| v.as_str())
             .collect();
         if let Some(answer) = normalise_answer(&item.kind, item.order.len(), &raw) {
+            if answer.is_empty() && stored.get(&(pos as i64)).is_none_or(|a| a.is_empty()) {
+                continue;
+            }
             answers.push(AnswerIn {
                 pos: pos as i64,
                 answer,

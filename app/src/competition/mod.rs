@@ -855,6 +855,60 @@ pub async fn start_stage(stage: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ends a running stage now (收卷): every paper still open is handed in with its saved answers.
+#[server(prefix = "/api", endpoint = "close_stage")]
+#[tracing::instrument(skip_all)]
+pub async fn close_stage(stage: i64) -> Result<usize, AppError> {
+    use crate::server::{audit, auth, db, state::app_state};
+    let admin = auth::require_admin().await?;
+    let state = app_state()?;
+    let mut tx = state.pool.begin().await?;
+    let (c, s) = guard::stage(&mut tx, &admin, stage).await?;
+    if s.status != StageStatus::Running {
+        return Err(AppError::field("stage", "competition.err_not_running"));
+    }
+    let now = db::now();
+    // Deadlines move to now, so the sweep hands everything in as the clock would have.
+    sqlx::query(
+        "update exam_sitting set deadline_at = $1 where stage_id = $2 and submitted_at is null",
+    )
+    .bind(now - ssr::GRACE_S - 1)
+    .bind(stage)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update scenario_attempt set deadline_at = $1 where stage_id = $2 and status = 'open'",
+    )
+    .bind(now - ssr::GRACE_S - 1)
+    .bind(stage)
+    .execute(&mut *tx)
+    .await?;
+    let mut n = 0;
+    loop {
+        let swept = ssr::sweep(&mut tx, now).await?;
+        n += swept;
+        if swept == 0 {
+            break;
+        }
+    }
+    sqlx::query("update stage set status = 'closed', closed_at = $1 where stage_id = $2")
+        .bind(now)
+        .bind(stage)
+        .execute(&mut *tx)
+        .await?;
+    audit::by(
+        &mut tx,
+        &admin,
+        "competition_close",
+        &format!("stage:{stage}"),
+        &n.to_string(),
+        &c.unit_path,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
 #[server(prefix = "/api", endpoint = "grant_extra_time")]
 #[tracing::instrument(skip_all)]
 pub async fn grant_extra_time(
@@ -1201,6 +1255,7 @@ struct AdminActions {
     enrol: ServerAction<EnrolCandidates>,
     open: ServerAction<OpenWaitingRoom>,
     start: ServerAction<StartStage>,
+    close: ServerAction<CloseStage>,
     extra: ServerAction<GrantExtraTime>,
     release: ServerAction<ReleaseResults>,
 }
@@ -1217,6 +1272,7 @@ pub fn CompetitionAdminPage() -> impl IntoView {
         enrol: ServerAction::new(),
         open: ServerAction::new(),
         start: ServerAction::new(),
+        close: ServerAction::new(),
         extra: ServerAction::new(),
         release: ServerAction::new(),
     };
@@ -1230,6 +1286,7 @@ pub fn CompetitionAdminPage() -> impl IntoView {
                 a.enrol.version().get(),
                 a.open.version().get(),
                 a.start.version().get(),
+                a.close.version().get(),
                 a.extra.version().get(),
                 a.release.version().get(),
             )
@@ -1282,6 +1339,7 @@ fn competition_admin_view(a: AdminActions, v: CompetitionAdmin) -> impl IntoView
         <h2>{t("competition.stages")}</h2>
         <ActionFeedback action=a.open/>
         <ActionFeedback action=a.start/>
+        <ActionFeedback action=a.close/>
         <ActionFeedback action=a.release/>
         {if v.stages.is_empty() {
             view! { <Empty title=t("competition.no_stages") hint=t("competition.no_stages_hint")/> }.into_any()
@@ -1386,7 +1444,7 @@ fn competition_admin_view(a: AdminActions, v: CompetitionAdmin) -> impl IntoView
                 <ul class="plain">{v.teams.iter().map(|(name, unit, n)| view! { <li>{format!("{name} · {unit} · {n}")}</li> }).collect_view()}</ul>
             })}
             <div class="table-wrap"><table class="table" id="entrants">
-                <thead><tr><th>{t("competition.candidate_no")}</th><th>{t("competition.person")}</th><th>{t("competition.unit")}</th><th>{t("competition.team")}</th></tr></thead>
+                <thead><tr><th>{t("competition.candidate_no")}</th><th>{t("competition.person")}</th><th>{t("competition.entrant_unit")}</th><th>{t("competition.team")}</th></tr></thead>
                 <tbody>{v.entrants.iter().map(|e| view! {
                     <tr><td class="mono">{e.candidate_no.clone()}</td><td>{e.name.clone()}<br/><span class="small muted">{e.username.clone()}</span></td><td>{e.unit.clone()}</td><td>{e.team.clone().unwrap_or_default()}</td></tr>
                 }).collect_view()}</tbody>
@@ -1413,6 +1471,7 @@ fn stage_card(a: AdminActions, s: &StageAdmin, now: i64) -> impl IntoView {
     let id = s.id.to_string();
     let id2 = id.clone();
     let id3 = id.clone();
+    let id4 = id.clone();
     let running_for = s.started_at.map(|st| now - st);
     view! {
         <section class="card stage" id=format!("stage-{}", s.id)>
@@ -1446,6 +1505,12 @@ fn stage_card(a: AdminActions, s: &StageAdmin, now: i64) -> impl IntoView {
                     <ActionForm action=a.start attr:class="inline">
                         <input type="hidden" name="stage" value=id/>
                         <button type="submit" class="btn btn-primary" data-test="start">{t("competition.start")}</button>
+                    </ActionForm>
+                }})}
+                {(s.status == StageStatus::Running).then(|| { let id = id4; view! {
+                    <ActionForm action=a.close attr:class="inline">
+                        <input type="hidden" name="stage" value=id/>
+                        <button type="submit" class="btn" data-test="close">{t("competition.close")}</button>
                     </ActionForm>
                 }})}
                 {(s.status == StageStatus::Closed && s.kind.timed()).then(|| { let stats_href = format!("/admin/stages/{id3}/stats"); let id = id3; let release = !s.released; view! {

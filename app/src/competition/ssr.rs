@@ -967,6 +967,47 @@ pub async fn voided(
 /// Submits every open sitting whose time is up, and closes running stages nobody is still sitting. Returns the
 /// sittings submitted. Runs on every instance; the guarded update makes a sitting submit once.
 pub async fn sweep(conn: &mut AnyConnection, now: i64) -> Result<usize, AppError> {
+    // A stage with a planned start begins on time by itself, from that instant, for everyone in its waiting room.
+    let due: Vec<i64> = sqlx::query_scalar(
+        "select stage_id from stage where status = 'waiting' and starts_at is not null and starts_at <= $1",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in due {
+        let Some(stage) = stage(conn, id).await? else {
+            continue;
+        };
+        let at = stage.starts_at.unwrap_or(now);
+        let started = sqlx::query("update stage set status = 'running', started_at = $1 where stage_id = $2 and status = 'waiting'")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if started == 1 {
+            start(conn, &stage, at).await?;
+            sqlx::query("update competition set status = 'running' where competition_id = $1 and status = 'open'")
+                .bind(stage.competition_id)
+                .execute(&mut *conn)
+                .await?;
+            let path: String = sqlx::query_scalar(
+                "select u.path from competition c join unit u on u.unit_id = c.unit_id where c.competition_id = $1",
+            )
+            .bind(stage.competition_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            crate::server::audit::record(
+                conn,
+                &crate::server::audit::Actor::default(),
+                "competition_start",
+                &format!("stage:{id}"),
+                &stage.title,
+                &path,
+            )
+            .await?;
+        }
+    }
     let due: Vec<i64> = sqlx::query_scalar(
         "select sitting_id from exam_sitting where submitted_at is null and deadline_at is not null \
          and deadline_at + $1 < $2 and attempt_id is null order by sitting_id limit 500",
