@@ -80,6 +80,8 @@ mod tests {
             "common",
             "competition",
             "exam",
+            "grading",
+            "results",
             "editor",
             "err",
             "footer",
@@ -140,6 +142,46 @@ mod tests {
         for status in ["draft", "review", "published", "archived"] {
             keys.insert(format!("editor.status_{status}"));
         }
+        for (prefix, codes) in [
+            ("level", &["national", "provincial", "city"][..]),
+            (
+                "status",
+                &["draft", "open", "running", "grading", "publicity", "final"],
+            ),
+            ("kind", &["theory", "scenario", "onsite", "casefile"]),
+            ("stage", &["draft", "waiting", "running", "closed"]),
+            ("qkind", &["single", "multiple", "judge"]),
+            (
+                "topic",
+                &[
+                    "procedure",
+                    "evidence",
+                    "law",
+                    "penalty",
+                    "monitoring",
+                    "industry",
+                    "case",
+                ],
+            ),
+            ("band", &["easy", "medium", "hard"]),
+            (
+                "rule",
+                &["all_or_nothing", "half_if_subset", "proportional"],
+            ),
+        ] {
+            for code in codes {
+                keys.insert(format!("competition.{prefix}_{code}"));
+            }
+        }
+        for code in ["mean", "trimmed_mean", "median"] {
+            keys.insert(format!("grading.agg_{code}"));
+        }
+        for status in ["open", "marking", "divergent", "final"] {
+            keys.insert(format!("grading.status_{status}"));
+        }
+        for status in ["open", "upheld", "rejected"] {
+            keys.insert(format!("results.appeal_{status}"));
+        }
         for kind in ["case", "lesson", "scenario"] {
             keys.insert(format!("search.kind_{kind}"));
         }
@@ -183,6 +225,14 @@ mod tests {
             "competition_withhold",
             "competition_void",
             "competition_close",
+            "grading_panel",
+            "grading_configure",
+            "grading_assign",
+            "results_rules",
+            "results_publish",
+            "results_final",
+            "results_appeal",
+            "results_appeal_resolved",
         ] {
             keys.insert(format!("audit.actions.{action}"));
         }

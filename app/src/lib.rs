@@ -14,6 +14,7 @@ pub mod competition;
 pub mod content;
 pub mod domain;
 pub mod error;
+pub mod grading;
 pub mod home;
 pub mod i18n;
 pub mod library;

@@ -5,10 +5,12 @@ use crate::admin::{
     AuditPage, ContentListPage, EditorPage, ImportPage, UnitsPage, UserEditPage, UserNewPage,
     UsersPage,
 };
+use crate::competition::standings::{AwardPage, PublicResultsPage, ResultsAdminPage};
 use crate::competition::{
     CompetitionAdminPage, CompetitionsAdminPage, MyCompetitionsPage, StageStatsPage,
 };
 use crate::domain::Role;
+use crate::grading::{CasefilePage, ChiefPage, MarkingQueuePage, MarkingSheetPage};
 use crate::home::HomePage;
 use crate::i18n::{Locale, t, use_locale};
 use crate::library::{CasePage, CasesPage, ScenarioBriefPage, SearchPage};
@@ -116,6 +118,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/competitions") view=CompetitionsAdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/competitions/:id") view=CompetitionAdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/stages/:id/stats") view=StageStatsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/competitions/:id/results") view=ResultsAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/results/:id") view=PublicResultsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/awards/:code") view=AwardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/marking") view=MarkingQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/marking/:id") view=MarkingSheetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/marking/stages/:id") view=ChiefPage ssr=SsrMode::Async/>
+                    <Route path=path!("/casefile/:id") view=CasefilePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="footer">
@@ -184,6 +193,9 @@ fn nav_links(user: &SessionUser) -> Vec<(&'static str, &'static str)> {
         ("/cases", "nav.cases"),
         ("/search", "nav.search"),
     ];
+    if user.has(Role::Examiner) {
+        links.push(("/marking", "nav.marking"));
+    }
     if user.has(Role::Admin) {
         links.extend([
             ("/admin/units", "nav.units"),

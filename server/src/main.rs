@@ -52,11 +52,22 @@ enum Command {
         #[command(subcommand)]
         command: ContentCommand,
     },
+    /// Check the hash chain of the marks' audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         #[arg(long)]
         to: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the marks' audit log and prove that no entry was changed, removed or reordered.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +203,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 db::redact(&cli.database_url)
             );
             app.run().await
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let (pool, backend) = db::connect(&cli.database_url).await?;
+            db::migrate(&pool, backend).await?;
+            let mut conn = pool.acquire().await?;
+            let verdict = app::grading::chain::verify(&mut conn).await?;
+            match verdict.broken_at {
+                None => {
+                    println!("audit: {} entries, chain intact", verdict.entries);
+                    Ok(())
+                }
+                Some(at) => bail!(
+                    "audit: chain broken at entry {at} ({} entries before it are intact)",
+                    verdict.entries
+                ),
+            }
         }
         Command::Migrate => {
             let (pool, backend) = db::connect(&cli.database_url).await?;

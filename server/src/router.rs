@@ -65,6 +65,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/admin/study/hours.xlsx", get(hours_xlsx))
         .route("/video/{lesson}", get(video))
         .route("/exam/{stage}", get(exam::page).post(exam::form))
+        .route("/admin/competitions/{id}/results.xlsx", get(results_export))
+        .route(
+            "/admin/competitions/{id}/results.csv",
+            get(results_export_csv),
+        )
+        .route("/admin/competitions/{id}/marks.csv", get(marks_export))
         .route("/exam/api/claim/{stage}", post(exam::claim))
         .with_state(state.clone())
         .merge(pages)
@@ -263,6 +269,131 @@ async fn hours_xlsx(
         tracing::error!(error = %err, "hours export");
         StatusCode::INTERNAL_SERVER_ERROR.into_response()
     })
+}
+
+/// The competition an admin may see, for the exports.
+async fn export_scope(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    id: i64,
+) -> Result<app::competition::ssr::CompetitionRow, StatusCode> {
+    let Ok(Some(uid)) = session.get::<i64>(app::server::auth::SESSION_USER).await else {
+        return Err(StatusCode::UNAUTHORIZED);
+    };
+    let mut conn = state
+        .pool
+        .acquire()
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    let admin = app::server::users::load_current(&mut conn, uid)
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
+        .filter(|u| u.has(app::domain::Role::Admin) && !u.must_change_password)
+        .ok_or(StatusCode::FORBIDDEN)?;
+    app::competition::ssr::competition(&mut conn, id)
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?
+        .filter(|c| admin.scopes(&c.unit_path))
+        .ok_or(StatusCode::NOT_FOUND)
+}
+
+fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn computed(
+    state: &AppState,
+    c: &app::competition::ssr::CompetitionRow,
+) -> Result<app::competition::results::Results, StatusCode> {
+    let mut conn = state
+        .pool
+        .acquire()
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    app::competition::results::ssr::compute(&mut conn, c)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Results as XLSX: a sheet of candidates, one of teams, one of units.
+async fn results_export(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let c = match export_scope(&state, &session, id).await {
+        Ok(c) => c,
+        Err(s) => return s.into_response(),
+    };
+    match computed(&state, &c).await {
+        Ok(r) => match app::competition::standings::ssr::results_xlsx(&r) {
+            Ok(bytes) => download(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("lianbing-results-{id}.xlsx"),
+                bytes,
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "results xlsx");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
+        Err(s) => s.into_response(),
+    }
+}
+
+async fn results_export_csv(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let c = match export_scope(&state, &session, id).await {
+        Ok(c) => c,
+        Err(s) => return s.into_response(),
+    };
+    match computed(&state, &c).await {
+        Ok(r) => download(
+            "text/csv; charset=utf-8",
+            format!("lianbing-results-{id}.csv"),
+            app::competition::standings::ssr::results_csv(&r).into_bytes(),
+        ),
+        Err(s) => s.into_response(),
+    }
+}
+
+/// Every examiner's mark on every criterion.
+async fn marks_export(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let c = match export_scope(&state, &session, id).await {
+        Ok(c) => c,
+        Err(s) => return s.into_response(),
+    };
+    let Ok(mut conn) = state.pool.acquire().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    match app::competition::standings::ssr::marks_csv(&mut conn, &c).await {
+        Ok(text) => download(
+            "text/csv; charset=utf-8",
+            format!("lianbing-marks-{id}.csv"),
+            text.into_bytes(),
+        ),
+        Err(err) => {
+            tracing::error!(error = %err, "marks csv");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn roster_template() -> Response {

@@ -3,7 +3,9 @@
 //! with a small script, so 10,000 phones start at once); the practical stage is a timed scenario attempt.
 //! Examiner-graded stages (on-site practical, case file) are set up here and marked in the grading module.
 
+pub mod results;
 pub mod rules;
+pub mod standings;
 
 #[cfg(feature = "ssr")]
 pub mod exam;
@@ -114,9 +116,14 @@ impl StageKind {
     pub fn parse(s: &str) -> Option<StageKind> {
         StageKind::ALL.into_iter().find(|l| l.code() == s)
     }
-    /// Sat on the platform against the clock (the others are marked by examiners).
+    /// Sat on the platform against the clock and scored by the machine (the others are marked by examiners).
     pub fn timed(self) -> bool {
         matches!(self, StageKind::Theory | StageKind::Scenario)
+    }
+
+    /// Candidates sit it on the platform within the stage's time: a waiting room, a start, an end.
+    pub fn sat(self) -> bool {
+        !matches!(self, StageKind::Onsite)
     }
 }
 
@@ -212,6 +219,8 @@ pub struct StageAdmin {
     pub submitted: i64,
     /// Rows of the blueprint the bank cannot fill: (row number from 1, available, wanted).
     pub shortfalls: Vec<(usize, usize, u32)>,
+    /// Examiner-marked stages: rubric, panel and marking progress.
+    pub marking: Option<crate::grading::MarkingProgress>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,6 +239,9 @@ pub struct CompetitionAdmin {
     pub entrants: Vec<EntrantView>,
     pub teams: Vec<(String, String, i64)>,
     pub scenarios: Vec<(String, String)>,
+    /// Content rubrics (key, title, kind) and case-file tasks (key, title).
+    pub rubrics: Vec<(String, String, String)>,
+    pub casefiles: Vec<(String, String)>,
     pub report: Option<RosterReport>,
     pub now: i64,
 }
@@ -257,6 +269,8 @@ pub struct MyCompetition {
     pub candidate_no: String,
     pub team: Option<String>,
     pub stages: Vec<MyStage>,
+    /// Once results are published (公示 or final).
+    pub standing: Option<standings::MyStanding>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -424,6 +438,11 @@ pub async fn get_competition_admin(
             present: row.try_get("present")?,
             submitted: row.try_get("submitted")?,
             shortfalls,
+            marking: if s.kind.timed() {
+                None
+            } else {
+                Some(crate::grading::progress(&mut conn, s.id).await?)
+            },
         });
     }
     let entrants = ssr::entrants(&mut conn, id)
@@ -446,6 +465,18 @@ pub async fn get_competition_admin(
     .await?;
     let scenarios = sqlx::query_as::<_, (String, String)>(
         "select item_key, title from content_item where kind = 'scenario' and status = 'published' order by item_key",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let rubrics: Vec<(String, String, String)> =
+        crate::server::content_store::published_all(&mut conn, "rubric")
+            .await?
+            .iter()
+            .filter_map(|b| serde_json::from_str::<crate::grading::RubricView>(b).ok())
+            .map(|r| (r.id, r.title, r.kind))
+            .collect();
+    let casefiles = sqlx::query_as::<_, (String, String)>(
+        "select item_key, title from content_item where kind = 'casefile' and status = 'published' order by item_key",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -473,6 +504,8 @@ pub async fn get_competition_admin(
         entrants,
         teams,
         scenarios,
+        rubrics,
+        casefiles,
         report,
         now: db::now(),
     })
@@ -801,7 +834,7 @@ pub async fn open_waiting_room(stage: i64) -> Result<usize, AppError> {
     if !matches!(c.status, Status::Open | Status::Running) {
         return Err(AppError::field("stage", "competition.err_not_open"));
     }
-    if !s.kind.timed() || !matches!(s.status, StageStatus::Draft | StageStatus::Waiting) {
+    if !s.kind.sat() || !matches!(s.status, StageStatus::Draft | StageStatus::Waiting) {
         return Err(AppError::field("stage", "competition.err_stage_state"));
     }
     let n = if s.kind == StageKind::Theory {
@@ -1142,6 +1175,7 @@ pub async fn my_competitions() -> Result<Vec<MyCompetition>, AppError> {
             candidate_no: r.try_get("candidate_no")?,
             team: r.try_get("team")?,
             stages,
+            standing: standings::ssr::standing(&mut conn, cid, entrant).await?,
         });
     }
     Ok(out)
@@ -1258,6 +1292,9 @@ struct AdminActions {
     close: ServerAction<CloseStage>,
     extra: ServerAction<GrantExtraTime>,
     release: ServerAction<ReleaseResults>,
+    panel: ServerAction<crate::grading::SetPanel>,
+    configure: ServerAction<crate::grading::ConfigureMarking>,
+    assign: ServerAction<crate::grading::AssignMarking>,
 }
 
 #[component]
@@ -1275,6 +1312,9 @@ pub fn CompetitionAdminPage() -> impl IntoView {
         close: ServerAction::new(),
         extra: ServerAction::new(),
         release: ServerAction::new(),
+        panel: ServerAction::new(),
+        configure: ServerAction::new(),
+        assign: ServerAction::new(),
     };
     let data = Resource::new(
         move || {
@@ -1289,6 +1329,11 @@ pub fn CompetitionAdminPage() -> impl IntoView {
                 a.close.version().get(),
                 a.extra.version().get(),
                 a.release.version().get(),
+                (
+                    a.panel.version().get(),
+                    a.configure.version().get(),
+                    a.assign.version().get(),
+                ),
             )
         },
         |(id, report, ..)| get_competition_admin(id, report),
@@ -1341,10 +1386,14 @@ fn competition_admin_view(a: AdminActions, v: CompetitionAdmin) -> impl IntoView
         <ActionFeedback action=a.start/>
         <ActionFeedback action=a.close/>
         <ActionFeedback action=a.release/>
+        <ActionFeedback action=a.panel/>
+        <ActionFeedback action=a.configure ok_key="grading.configured"/>
+        <ActionFeedback action=a.assign/>
+        <p><a class="btn btn-small" href=format!("/admin/competitions/{}/results", v.card.id) id="results-link">{t("results.admin_title")}</a></p>
         {if v.stages.is_empty() {
             view! { <Empty title=t("competition.no_stages") hint=t("competition.no_stages_hint")/> }.into_any()
         } else {
-            view! { <div class="grid cards">{v.stages.iter().map(|s| stage_card(a, s, v.now)).collect_view()}</div> }.into_any()
+            view! { <div class="grid cards">{v.stages.iter().map(|s| stage_card(a, s, v.now, &v.rubrics, &v.casefiles)).collect_view()}</div> }.into_any()
         }}
         <section class="card">
             <h2>{t("competition.extra_time")}</h2>
@@ -1466,8 +1515,18 @@ fn report_view(r: RosterReport) -> impl IntoView {
     }
 }
 
-fn stage_card(a: AdminActions, s: &StageAdmin, now: i64) -> impl IntoView {
+fn stage_card(
+    a: AdminActions,
+    s: &StageAdmin,
+    now: i64,
+    rubrics: &[(String, String, String)],
+    casefiles: &[(String, String)],
+) -> impl IntoView {
     let s = s.clone();
+    let marking = s
+        .marking
+        .clone()
+        .map(|m| marking_admin(a, s.id, s.kind, m, rubrics, casefiles));
     let id = s.id.to_string();
     let id2 = id.clone();
     let id3 = id.clone();
@@ -1495,7 +1554,7 @@ fn stage_card(a: AdminActions, s: &StageAdmin, now: i64) -> impl IntoView {
                 <p class="small" id=format!("stage-{}-counts", s.id)>{t_with("competition.counts", &[("n", &s.sittings.to_string()), ("present", &s.present.to_string()), ("submitted", &s.submitted.to_string())])}</p>
             })}
             <div class="actions">
-                {(s.kind.timed() && matches!(s.status, StageStatus::Draft | StageStatus::Waiting)).then(|| { let id = id.clone(); view! {
+                {(s.kind.sat() && matches!(s.status, StageStatus::Draft | StageStatus::Waiting)).then(|| { let id = id.clone(); view! {
                     <ActionForm action=a.open attr:class="inline">
                         <input type="hidden" name="stage" value=id/>
                         <button type="submit" class="btn" data-test="open">{t(if s.status == StageStatus::Draft { "competition.open_room" } else { "competition.redraw" })}</button>
@@ -1522,7 +1581,108 @@ fn stage_card(a: AdminActions, s: &StageAdmin, now: i64) -> impl IntoView {
                     <a class="btn" href=stats_href>{t("competition.stats")}</a>
                 }})}
             </div>
+            {marking}
         </section>
+    }
+}
+
+/// Rubric, panel and assignment of an examiner-marked stage.
+fn marking_admin(
+    a: AdminActions,
+    stage: i64,
+    kind: StageKind,
+    m: crate::grading::MarkingProgress,
+    rubrics: &[(String, String, String)],
+    casefiles: &[(String, String)],
+) -> impl IntoView {
+    let want = if kind == StageKind::Onsite {
+        "onsite"
+    } else {
+        "casefile"
+    };
+    let rubrics: Vec<(String, String)> = rubrics
+        .iter()
+        .filter(|r| r.2 == want)
+        .map(|r| (r.0.clone(), r.1.clone()))
+        .collect();
+    let casefiles = casefiles.to_vec();
+    let id = stage.to_string();
+    let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
+    let examiners: String = m
+        .panel
+        .iter()
+        .filter(|p| !p.chief)
+        .map(|p| p.username.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let chief = m
+        .panel
+        .iter()
+        .find(|p| p.chief)
+        .map(|p| p.username.clone())
+        .unwrap_or_default();
+    let current_casefile = m.casefile.clone().unwrap_or_default();
+    let agg = m.aggregation.clone();
+    view! {
+        <div class="marking-admin">
+            <p class="small">
+                {m.rubric.clone().unwrap_or_else(|| t("grading.no_rubric"))}
+                {format!(" · k={} · {} · {}", m.k, t(&format!("grading.agg_{}", m.aggregation)), t_with("grading.divergence_is", &[("d", &points(m.divergence))]))}
+            </p>
+            <p class="small" id=format!("marking-{stage}")>{t_with("grading.progress_admin", &[
+                ("subs", &m.submissions.to_string()), ("locked", &m.locked.to_string()), ("assignments", &m.assignments.to_string()),
+                ("divergent", &m.divergent.to_string()), ("final", &m.final_count.to_string())])}</p>
+            <p class="small">{t("grading.panel")}{": "}{m.panel.iter().map(|p| format!("{}{}（{}）", p.name, if p.chief { "★" } else { "" }, p.unit)).collect::<Vec<_>>().join("、")}</p>
+            <details class="marking-config">
+                <summary>{t("grading.configure")}</summary>
+                <ActionForm action=a.configure attr:class="form" attr:id=format!("configure-{stage}")>
+                    <input type="hidden" name="stage" value=id1/>
+                    <label>{t("grading.rubric")}<select name="rubric">
+                        {rubrics.into_iter().map(|(k, title)| view! { <option value=k>{title}</option> }).collect_view()}
+                        <option value="custom">{t("grading.custom_rubric")}</option>
+                    </select></label>
+                    {(kind == StageKind::Casefile).then(|| view! {
+                        <label>{t("grading.casefile")}<select name="casefile">
+                            {casefiles.into_iter().map(|(k, title)| { let sel = k == current_casefile; view! { <option value=k selected=sel>{title}</option> } }).collect_view()}
+                        </select></label>
+                    })}
+                    <div class="form-grid">
+                        <label>{t("grading.k")}<input name="k" inputmode="numeric" value=m.k.to_string()/></label>
+                        <label>{t("grading.aggregation")}<select name="aggregation">
+                            {crate::grading::rules::Aggregation::ALL.into_iter().map(|g| { let sel = g.code() == agg; view! { <option value=g.code() selected=sel>{t(&format!("grading.agg_{}", g.code()))}</option> } }).collect_view()}
+                        </select></label>
+                        <label>{t("grading.divergence")}<input name="divergence" inputmode="decimal" value=points(m.divergence)/></label>
+                    </div>
+                    <fieldset class="blueprint"><legend>{t("grading.custom_rubric")}</legend>
+                        <p class="small muted">{t("grading.custom_hint")}</p>
+                        {(0..8).map(|i| view! {
+                            <div class="form-grid custom-row">
+                                <input name=format!("crit[title{i}]") placeholder=t("grading.criterion") aria-label=t("grading.criterion")/>
+                                <input name=format!("crit[max{i}]") inputmode="numeric" placeholder=t("grading.max_points") aria-label=t("grading.max_points")/>
+                                <select name=format!("crit[mode{i}]") aria-label=t("grading.mode")>
+                                    <option value="points">{t("grading.mode_points")}</option>
+                                    <option value="levels">{t("grading.mode_levels")}</option>
+                                </select>
+                            </div>
+                        }).collect_view()}
+                    </fieldset>
+                    <button type="submit" class="btn">{t("grading.save_config")}</button>
+                </ActionForm>
+            </details>
+            <details class="marking-panel">
+                <summary>{t("grading.panel")}</summary>
+                <ActionForm action=a.panel attr:class="form" attr:id=format!("panel-{stage}")>
+                    <input type="hidden" name="stage" value=id2/>
+                    <label>{t("grading.examiners_lines")}<textarea name="examiners" rows="4">{examiners}</textarea></label>
+                    <label>{t("grading.chief")}<input name="chief" value=chief required/></label>
+                    <button type="submit" class="btn">{t("grading.save_panel")}</button>
+                </ActionForm>
+            </details>
+            <ActionForm action=a.assign attr:class="inline">
+                <input type="hidden" name="stage" value=id3/>
+                <button type="submit" class="btn btn-primary" data-test="assign">{t("grading.assign")}</button>
+            </ActionForm>
+        </div>
     }
 }
 
@@ -1597,30 +1757,37 @@ fn StageStatsBody(
 #[component]
 pub fn MyCompetitionsPage() -> impl IntoView {
     let enter = ServerAction::<EnterPractical>::new();
-    let data = Resource::new(|| (), |_| my_competitions());
-    view! { <Protected><MyCompetitionsBody enter data/></Protected> }
+    let appeal = ServerAction::<standings::FileAppeal>::new();
+    let data = Resource::new(move || appeal.version().get(), |_| my_competitions());
+    view! { <Protected><MyCompetitionsBody enter appeal data/></Protected> }
 }
 
 #[component]
 fn MyCompetitionsBody(
     enter: ServerAction<EnterPractical>,
+    appeal: ServerAction<standings::FileAppeal>,
     data: Resource<Result<Vec<MyCompetition>, AppError>>,
 ) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("competition.mine_title")/>
         <PageHeader title=t("competition.mine_title") subtitle=t("competition.mine_hint")/>
         <ActionFeedback action=enter/>
+        <ActionFeedback action=appeal ok_key="results.appeal_filed"/>
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(list) if list.is_empty() => view! { <Empty title=t("competition.mine_none") hint=t("competition.mine_none_hint")/> }.into_any(),
                     Ok(list) => view! {
-                        {list.into_iter().map(|c| view! {
+                        {list.into_iter().map(|c| {
+                            let appeal_stages: Vec<(i64, String)> = c.stages.iter().map(|s| (s.id, s.title.clone())).collect();
+                            let standing = c.standing.clone().map(|s| standings::standing_view(c.id, s, appeal, appeal_stages));
+                            view! {
                             <section class="card competition">
                                 <p><span class="tag">{level_label(c.level)}</span><span class="tag">{status_label(c.status)}</span></p>
                                 <h2>{c.name.clone()}</h2>
                                 <p>{t("competition.candidate_no")}{": "}<strong class="mono">{c.candidate_no.clone()}</strong>
                                     {c.team.clone().map(|tm| format!(" · {}: {tm}", t("competition.team")))}</p>
+                                {standing}
                                 <ul class="plain stages">{c.stages.into_iter().map(|s| {
                                     let sid = s.id.to_string();
                                     view! {
@@ -1637,6 +1804,8 @@ fn MyCompetitionsBody(
                                                     view! { <span class="tag tag-ok">{t("competition.submitted_pending")}</span> }.into_any()
                                                 } else if s.kind == StageKind::Theory && matches!(s.status, StageStatus::Waiting | StageStatus::Running) {
                                                     view! { <a class="btn btn-primary" rel="external" href=format!("/exam/{sid}")>{t("competition.enter_room")}</a> }.into_any()
+                                                } else if s.kind == StageKind::Casefile && s.status == StageStatus::Running {
+                                                    view! { <a class="btn btn-primary" href=format!("/casefile/{sid}")>{t("competition.enter_casefile")}</a> }.into_any()
                                                 } else if s.kind == StageKind::Scenario && s.status == StageStatus::Running {
                                                     view! {
                                                         <ActionForm action=enter attr:class="inline">
@@ -1652,7 +1821,7 @@ fn MyCompetitionsBody(
                                     }
                                 }).collect_view()}</ul>
                             </section>
-                        }).collect_view()}
+                        }}).collect_view()}
                     }.into_any(),
                     Err(err) => view! { <crate::ui::ErrorPanel err/> }.into_any(),
                 }

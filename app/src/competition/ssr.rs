@@ -1023,6 +1023,7 @@ pub async fn sweep(conn: &mut AnyConnection, now: i64) -> Result<usize, AppError
         }
     }
     n += super::practical::sweep(conn, now).await?;
+    n += crate::grading::ssr::sweep(conn, now).await?;
     sqlx::query(
         "update stage set status = 'closed', closed_at = $1 where status = 'running' \
          and started_at + duration_s + $2 < $1 and not exists \

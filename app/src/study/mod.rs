@@ -165,6 +165,9 @@ pub struct CertificateView {
     pub course: String,
     pub hundredths: i64,
     pub issued_at: i64,
+    /// A competition award (执法能手, a prize) rather than a course: the competition and the award.
+    #[serde(default)]
+    pub award: Option<(String, String)>,
 }
 
 // ------------------------------------------------------------------------------------------------- server
@@ -687,6 +690,7 @@ pub async fn get_certificate(code: String) -> Result<CertificateView, AppError> 
         course,
         hundredths,
         issued_at,
+        award: None,
     })
 }
 
@@ -708,16 +712,37 @@ pub async fn verify_certificate(code: String) -> Result<Option<CertificateView>,
     .bind(&code)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(
-        |(code, holder, course, hundredths, issued_at, unit)| CertificateView {
+    if let Some((code, holder, course, hundredths, issued_at, unit)) = row {
+        return Ok(Some(CertificateView {
             code,
             holder,
             unit,
             course,
             hundredths,
             issued_at,
-        },
-    ))
+            award: None,
+        }));
+    }
+    let award: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "select a.code, u.display_name, un.name, c.name || '|' || a.title, a.issued_at from award_certificate a \
+         join entrant e on e.entrant_id = a.entrant_id join app_user u on u.user_id = e.user_id \
+         join unit un on un.unit_id = e.unit_id join competition c on c.competition_id = a.competition_id where a.code = $1",
+    )
+    .bind(&code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(award.map(|(code, holder, unit, what, issued_at)| {
+        let (competition, title) = what.split_once('|').unwrap_or((&what, ""));
+        CertificateView {
+            code,
+            holder,
+            unit,
+            course: String::new(),
+            hundredths: 0,
+            issued_at,
+            award: Some((competition.to_owned(), title.to_owned())),
+        }
+    }))
 }
 
 // ------------------------------------------------------------------------------------------------- pages
@@ -1273,8 +1298,16 @@ pub fn VerifyPage() -> impl IntoView {
                                 <dl class="facts">
                                     <dt>{t("verify.holder")}</dt><dd>{c.holder.clone()}</dd>
                                     <dt>{t("verify.unit")}</dt><dd>{c.unit.clone()}</dd>
-                                    <dt>{t("verify.course")}</dt><dd>{c.course.clone()}</dd>
-                                    <dt>{t("verify.hours")}</dt><dd>{format_hours(c.hundredths)}</dd>
+                                    {match c.award.clone() {
+                                        Some((competition, title)) => view! {
+                                            <dt>{t("verify.competition")}</dt><dd>{competition}</dd>
+                                            <dt>{t("verify.award")}</dt><dd>{title}</dd>
+                                        }.into_any(),
+                                        None => view! {
+                                            <dt>{t("verify.course")}</dt><dd>{c.course.clone()}</dd>
+                                            <dt>{t("verify.hours")}</dt><dd>{format_hours(c.hundredths)}</dd>
+                                        }.into_any(),
+                                    }}
                                     <dt>{t("verify.date")}</dt><dd>{crate::ui::format_time(c.issued_at)}</dd>
                                 </dl>
                             </div>
