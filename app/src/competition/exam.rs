@@ -265,13 +265,13 @@ pub async fn save_answers(
 }
 
 /// (kind, option count) per position of a sitting's paper, kept per process: a paper never changes.
-async fn paper_kinds(
-    state: &AppState,
-    sitting_id: i64,
-) -> Result<Option<Arc<Vec<(String, usize)>>>, ()> {
+/// (kind, option count) per position.
+type Kinds = Arc<Vec<(String, usize)>>;
+
+async fn paper_kinds(state: &AppState, sitting_id: i64) -> Result<Option<Kinds>, ()> {
     use std::collections::HashMap;
     use std::sync::{LazyLock, RwLock};
-    static PAPERS: LazyLock<RwLock<HashMap<i64, Arc<Vec<(String, usize)>>>>> =
+    static PAPERS: LazyLock<RwLock<HashMap<i64, Kinds>>> =
         LazyLock::new(|| RwLock::new(HashMap::new()));
     if let Some(p) = PAPERS.read().ok().and_then(|m| m.get(&sitting_id).cloned()) {
         return Ok(Some(p));
@@ -415,7 +415,9 @@ struct StageJson {
 pub async fn stage_state(State(state): State<AppState>, Path(stage_id): Path<i64>) -> Response {
     use std::collections::HashMap;
     use std::sync::{LazyLock, RwLock};
-    static CACHE: LazyLock<RwLock<HashMap<i64, (i64, &'static str, Option<i64>)>>> =
+    /// (second it was read, status, planned start)
+    type Seen = (i64, &'static str, Option<i64>);
+    static CACHE: LazyLock<RwLock<HashMap<i64, Seen>>> =
         LazyLock::new(|| RwLock::new(HashMap::new()));
     let now = db::now();
     let cached = CACHE
@@ -830,7 +832,7 @@ fn bar_view(locale: Locale, competition: &str, stage: &str, candidate_no: &str) 
 fn waiting_view(locale: Locale, stage: &StageRow) -> AnyView {
     let when = stage
         .starts_at
-        .map(|at| crate::ui::format_time(at))
+        .map(crate::ui::format_time)
         .unwrap_or_else(|| tr(locale, "exam.start_when_called"));
     view! {
         <section class="card exam-card" id="waiting-room" data-stage=stage.id.to_string() data-starts=stage.starts_at.unwrap_or(0).to_string()>

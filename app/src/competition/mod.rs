@@ -329,9 +329,11 @@ mod guard {
     }
 }
 
+/// The competitions in an admin's scope, and the units that may organise one (code, name).
+pub type CompetitionList = (Vec<CompetitionCard>, Vec<(String, String)>);
+
 #[server(prefix = "/api", endpoint = "list_competitions")]
-pub async fn list_competitions() -> Result<(Vec<CompetitionCard>, Vec<(String, String)>), AppError>
-{
+pub async fn list_competitions() -> Result<CompetitionList, AppError> {
     use crate::server::{auth, state::app_state, units};
     let admin = auth::require_admin().await?;
     let state = app_state()?;
@@ -1234,7 +1236,7 @@ pub fn CompetitionsAdminPage() -> impl IntoView {
 #[component]
 fn CompetitionsAdminBody(
     create: ServerAction<CreateCompetition>,
-    data: Resource<Result<(Vec<CompetitionCard>, Vec<(String, String)>), AppError>>,
+    data: Resource<Result<CompetitionList, AppError>>,
 ) -> impl IntoView {
     view! {
         <leptos_meta::Title text=t("competition.admin_title")/>

@@ -3,8 +3,7 @@
 //! configured tie-breaks, awards, team and unit rankings; publication for the 公示 period, appeals, the final lock
 //! with award certificates, and the exports.
 
-use crate::error::AppError;
-use crate::grading::rules::{self, Aggregation, AwardRule, Champions, StageSpec, TieBreak};
+use crate::grading::rules::{self, AwardRule, Champions, TieBreak};
 use serde::{Deserialize, Serialize};
 
 /// How a competition ranks and awards, as its admin configured it.
@@ -82,8 +81,13 @@ pub mod ssr {
     use super::*;
     use crate::competition::ssr::{CompetitionRow, stages};
     use crate::competition::{StageKind, StageStatus};
+    use crate::error::AppError;
+    use crate::grading::rules::StageSpec;
     use sqlx::{AnyConnection, Row};
     use std::collections::HashMap;
+
+    /// Per entrant: candidate number, name, unit, team, ranking group and its name.
+    type Info = (String, String, String, Option<String>, i64, String);
 
     pub async fn rules_of(conn: &mut AnyConnection, cid: i64) -> Result<Rules, sqlx::Error> {
         let (tie, award): (String, String) = sqlx::query_as(
@@ -236,7 +240,6 @@ pub mod ssr {
                     if incomplete {
                         pending.push(s.title.clone());
                     }
-                    let _ = Aggregation::Mean;
                 }
             }
             share.insert(s.id, map);
@@ -250,8 +253,7 @@ pub mod ssr {
             })
             .collect();
         let mut cands = Vec::with_capacity(entrants.len());
-        let mut info: HashMap<i64, (String, String, String, Option<String>, i64, String)> =
-            HashMap::new();
+        let mut info: HashMap<i64, Info> = HashMap::new();
         for e in &entrants {
             let id: i64 = e.try_get("entrant_id")?;
             let path: String = e.try_get("path")?;
@@ -301,12 +303,11 @@ pub mod ssr {
         }
     }
 
-    #[allow(clippy::type_complexity)]
     fn assemble(
         stage_rows: &[crate::competition::ssr::StageRow],
         specs: &[StageSpec],
         cands: &[rules::Candidate],
-        info: &HashMap<i64, (String, String, String, Option<String>, i64, String)>,
+        info: &HashMap<i64, Info>,
         cfg: &Rules,
         pending: Vec<String>,
     ) -> Results {

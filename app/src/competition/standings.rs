@@ -7,7 +7,7 @@ use super::{CompetitionCard, Status, points};
 use crate::accounts::Protected;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::grading::rules::{Award, AwardRule, Champions, TieBreak};
+use crate::grading::rules::{Award, Champions, TieBreak};
 use crate::i18n::{t, t_with};
 use crate::ui::{ActionFeedback, Empty, PageHeader, format_time};
 use leptos::prelude::*;
@@ -357,7 +357,17 @@ pub mod ssr {
         conn: &mut AnyConnection,
         c: &CompetitionRow,
     ) -> Result<String, sqlx::Error> {
-        let rows: Vec<(String, String, String, String, String, i64, String, Option<i64>)> = sqlx::query_as(
+        type MarkRow = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<i64>,
+        );
+        let rows: Vec<MarkRow> = sqlx::query_as(
             "select st.title, s.code, e.candidate_no, u.display_name, m.criterion, m.points, m.note, a.locked_at \
              from mark m join submission s on s.submission_id = m.submission_id join stage st on st.stage_id = s.stage_id \
              join entrant e on e.entrant_id = s.entrant_id join app_user u on u.user_id = m.examiner_id \
@@ -480,7 +490,7 @@ pub async fn save_result_rules(
                     .map(TieBreak::Stage),
             })
             .collect(),
-        award: AwardRule {
+        award: crate::grading::rules::AwardRule {
             champions: if champions == "percent" {
                 if n > 100 {
                     return Err(AppError::field("champions_n", "results.err_number"));

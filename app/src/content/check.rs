@@ -37,19 +37,25 @@ pub struct ContentSet {
     pub scenarios: Vec<(Origin, Scenario)>,
     pub cases: Vec<(Origin, CaseStudy)>,
     pub fines: Vec<(Origin, FineRange)>,
+    pub rubrics: Vec<(Origin, Rubric)>,
+    pub templates: Vec<(Origin, DocTemplate)>,
+    pub casefiles: Vec<(Origin, Casefile)>,
 }
 
 impl ContentSet {
     /// The summary line `content check` ends with.
     pub fn summary(&self) -> String {
         format!(
-            "content: industries={} courses={} lessons={} scenarios={} questions={} cases={}",
+            "content: industries={} courses={} lessons={} scenarios={} questions={} cases={} rubrics={} templates={} casefiles={}",
             self.industries.len(),
             self.courses.len(),
             self.lessons.len(),
             self.scenarios.len(),
             self.questions.len(),
-            self.cases.len()
+            self.cases.len(),
+            self.rubrics.len(),
+            self.templates.len(),
+            self.casefiles.len()
         )
     }
 }
@@ -76,6 +82,8 @@ pub const INDUSTRY_IDS: [&str; 15] = [
 struct Checker {
     root: PathBuf,
     diags: Vec<Diagnostic>,
+    /// The line of each `[[rubric.criterion]]`, per rubric in `ContentSet::rubrics` order.
+    criterion_lines: Vec<Vec<usize>>,
 }
 
 impl Checker {
@@ -166,6 +174,7 @@ pub fn check_dir(root: &Path) -> (ContentSet, Vec<Diagnostic>) {
     let mut c = Checker {
         root: root.to_path_buf(),
         diags: Vec::new(),
+        criterion_lines: Vec::new(),
     };
     let mut set = ContentSet::default();
     load(&mut c, root, &mut set);
@@ -268,6 +277,65 @@ fn load(c: &mut Checker, root: &Path, set: &mut ContentSet) {
             set.cases.push((origin, CaseStudy { meta, body }));
         }
     }
+    let rubrics = root.join("rubrics.toml");
+    if rubrics.exists() {
+        set.rubrics = load_items(c, &rubrics, |f: RubricsFile| f.rubric);
+        c.criterion_lines = criterion_lines(c, &rubrics);
+    }
+    let casefiles = root.join("casefiles");
+    let templates = casefiles.join(TEMPLATES_FILE);
+    if templates.exists() {
+        set.templates = load_items(c, &templates, |f: TemplatesFile| f.template);
+    }
+    for path in files_in(&casefiles, "toml") {
+        if path.file_name().is_some_and(|n| n == TEMPLATES_FILE) {
+            continue;
+        }
+        if let Some(text) = c.read(&path)
+            && let Some(task) = c.parse::<Casefile>(&path, &text, 1)
+        {
+            set.casefiles.push((
+                Origin {
+                    file: c.rel(&path),
+                    line: 1,
+                },
+                task,
+            ));
+        }
+    }
+}
+
+/// The file under `casefiles/` that holds the document templates; every other `.toml` there is one task.
+const TEMPLATES_FILE: &str = "templates.toml";
+
+/// The lines the criteria of each rubric start on (the model's `Vec<Criterion>` keeps no spans).
+fn criterion_lines(c: &mut Checker, path: &Path) -> Vec<Vec<usize>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        rubric: Vec<Spans>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        criterion: Vec<toml::Spanned<serde::de::IgnoredAny>>,
+    }
+    let Some(text) = c.read(path) else {
+        return Vec::new();
+    };
+    toml::from_str::<File>(&text)
+        .map(|f| {
+            f.rubric
+                .iter()
+                .map(|r| {
+                    r.criterion
+                        .iter()
+                        .map(|s| line_of(&text, s.span().start))
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn front_matter<T: serde::de::DeserializeOwned>(
@@ -417,6 +485,30 @@ fn validate(c: &mut Checker, set: &ContentSet) {
         set.cases
             .iter()
             .map(|(o, x)| (o, x.meta.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "rubric",
+        set.rubrics
+            .iter()
+            .map(|(o, r)| (o, r.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "template",
+        set.templates
+            .iter()
+            .map(|(o, t)| (o, t.id.as_str()))
+            .collect(),
+    );
+    ids(
+        c,
+        "casefile",
+        set.casefiles
+            .iter()
+            .map(|(o, x)| (o, x.id.as_str()))
             .collect(),
     );
 
@@ -642,6 +734,147 @@ fn validate(c: &mut Checker, set: &ContentSet) {
             check_citation(c, origin, &what, cit, &laws, &s.act_date);
         }
     }
+
+    // Rubrics, document templates and case-file tasks.
+    for (i, (origin, rubric)) in set.rubrics.iter().enumerate() {
+        let lines = c.criterion_lines.get(i).cloned().unwrap_or_default();
+        check_rubric(c, origin, rubric, &lines);
+    }
+    for (origin, t) in &set.templates {
+        if t.title.trim().is_empty() || t.body.trim().is_empty() {
+            c.err(
+                origin,
+                format!("template {}: title and body must not be empty", t.id),
+            );
+        }
+    }
+    let rubrics: HashMap<&str, &Rubric> = set
+        .rubrics
+        .iter()
+        .map(|(_, r)| (r.id.as_str(), r))
+        .collect();
+    let templates: BTreeSet<&str> = set.templates.iter().map(|(_, t)| t.id.as_str()).collect();
+    for (origin, task) in &set.casefiles {
+        let what = format!("casefile {}", task.id);
+        let stem = Path::new(&origin.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if stem != task.id {
+            c.err(
+                origin,
+                format!(
+                    "{what} must be in casefiles/{}.toml (the file is named after the id)",
+                    task.id
+                ),
+            );
+        }
+        industry_ref(c, origin, &what, &task.industry);
+        if !(10..=240).contains(&task.minutes) {
+            c.err(origin, format!("{what}: minutes must be 10–240"));
+        }
+        if task.facts.trim().is_empty() {
+            c.err(origin, format!("{what}: facts must not be empty"));
+        }
+        match rubrics.get(task.rubric.as_str()) {
+            None => c.err(
+                origin,
+                format!("{what} is judged with rubric {:?}, which does not exist", task.rubric),
+            ),
+            Some(r) if r.kind != "casefile" => c.err(
+                origin,
+                format!(
+                    "{what} is judged with rubric {:?} of kind {:?}; a case file needs a rubric of kind \"casefile\"",
+                    task.rubric, r.kind
+                ),
+            ),
+            Some(_) => {}
+        }
+        if task.documents.is_empty() {
+            c.err(origin, format!("{what} lists no documents to write"));
+        }
+        let mut listed = BTreeSet::new();
+        for doc in &task.documents {
+            if !templates.contains(doc.as_str()) {
+                c.err(
+                    origin,
+                    format!("{what} asks for document {doc:?}, which is not a template"),
+                );
+            }
+            if !listed.insert(doc.as_str()) {
+                c.err(origin, format!("{what} lists document {doc:?} twice"));
+            }
+        }
+        if !valid_date(&task.act_date) {
+            c.err(origin, format!("{what}: act_date must be YYYY-MM-DD"));
+            continue;
+        }
+        for cit in &task.basis {
+            check_citation(c, origin, &what, cit, &laws, &task.act_date);
+        }
+    }
+}
+
+/// A rubric: a known kind; criteria with unique ids, a maximum of at least 1 and no or exactly four level
+/// descriptors; maxima that sum to 100. Criterion problems are reported at the criterion's line when known.
+fn check_rubric(c: &mut Checker, origin: &Origin, rubric: &Rubric, lines: &[usize]) {
+    let what = format!("rubric {}", rubric.id);
+    if !RUBRIC_KINDS.contains(&rubric.kind.as_str()) {
+        c.err(
+            origin,
+            format!(
+                "{what}: kind {:?} must be \"onsite\" or \"casefile\"",
+                rubric.kind
+            ),
+        );
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, cr) in rubric.criterion.iter().enumerate() {
+        let at = Origin {
+            file: origin.file.clone(),
+            line: lines.get(i).copied().unwrap_or(origin.line),
+        };
+        if !valid_id(&cr.id) {
+            c.err(
+                &at,
+                format!("{what}: criterion id {:?} is not a valid id", cr.id),
+            );
+        }
+        if let Some(first) = seen.get(cr.id.as_str()) {
+            c.err(
+                &at,
+                format!(
+                    "{what}: duplicate criterion id {:?} (first at line {first})",
+                    cr.id
+                ),
+            );
+        } else {
+            seen.insert(cr.id.as_str(), at.line);
+        }
+        if cr.max < 1 {
+            c.err(
+                &at,
+                format!("{what}: criterion {} must be worth at least 1 point", cr.id),
+            );
+        }
+        if !cr.levels.is_empty() && cr.levels.len() != 4 {
+            c.err(
+                &at,
+                format!(
+                    "{what}: criterion {} has {} level descriptors; give none (scored in points) or exactly 4 (levels 0–3)",
+                    cr.id,
+                    cr.levels.len()
+                ),
+            );
+        }
+    }
+    let sum: u32 = rubric.criterion.iter().map(|cr| cr.max).sum();
+    if sum != 100 {
+        c.err(
+            origin,
+            format!("{what}: the criteria's maxima sum to {sum}, not 100"),
+        );
+    }
 }
 
 fn check_violation_code(c: &mut Checker, origin: &Origin, code: &str) {
@@ -772,5 +1005,8 @@ pub fn counts(set: &ContentSet) -> BTreeMap<&'static str, usize> {
         ("scenarios", set.scenarios.len()),
         ("questions", set.questions.len()),
         ("cases", set.cases.len()),
+        ("rubrics", set.rubrics.len()),
+        ("templates", set.templates.len()),
+        ("casefiles", set.casefiles.len()),
     ])
 }

@@ -1,4 +1,5 @@
-//! The content file format as Rust types: laws, industries, questions, courses and lessons, scenarios and cases.
+//! The content file format as Rust types: laws, industries, questions, courses and lessons, scenarios, cases,
+//! rubrics, document templates and case-file tasks.
 //! Parsing only; the rules that tie items together live in `check`. `content/README.md` documents the format.
 
 use serde::{Deserialize, Serialize};
@@ -229,6 +230,94 @@ pub struct CaseMeta {
 pub struct CaseStudy {
     pub meta: CaseMeta,
     pub body: String,
+}
+
+/// The kinds of rubric: an on-site practical (现场实操) or a case file (案卷制作).
+pub const RUBRIC_KINDS: [&str; 2] = ["onsite", "casefile"];
+
+/// A marking scheme an examiner scores with (`content/rubrics.toml`). Its criteria's maxima sum to 100.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rubric {
+    pub id: String,
+    pub title: String,
+    /// `"onsite"` or `"casefile"` (`RUBRIC_KINDS`).
+    pub kind: String,
+    pub note: String,
+    pub criterion: Vec<Criterion>,
+}
+
+/// One scored item of a rubric.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: String,
+    pub title: String,
+    pub max: u32,
+    /// 考评要点: what the examiner looks for.
+    pub guide: String,
+    /// Empty: scored in points `0..=max`. Otherwise exactly four descriptors, of judgement levels 0, 1, 2 and 3;
+    /// level L earns `round(max × L / 3)` (`Criterion::level_points`).
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// 扣分与否决, as the examiner reads it.
+    #[serde(default)]
+    pub deductions: String,
+    /// A 否决 item: marking it 0 is a veto the chief examiner must see.
+    #[serde(default)]
+    pub veto: bool,
+}
+
+impl Criterion {
+    /// The points judgement level `level` (0–3) earns: `round(max × level / 3)`; levels above 3 count as 3.
+    pub fn level_points(&self, level: u32) -> u32 {
+        // max × L / 3 never ends in exactly one half, so adding 1 before the division rounds it.
+        (self.max * level.min(3) + 1) / 3
+    }
+}
+
+/// The skeleton of an enforcement document a candidate writes (`content/casefiles/templates.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocTemplate {
+    pub id: String,
+    pub title: String,
+    /// The document's skeleton as plain text, with 【…】 placeholders.
+    pub body: String,
+}
+
+/// A case-file task (案卷制作): the facts of an inspection, from which the candidate writes the listed documents,
+/// judged with a casefile rubric (`content/casefiles/<id>.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Casefile {
+    pub id: String,
+    pub title: String,
+    pub industry: String,
+    /// The date of the act, `YYYY-MM-DD`: it decides the law in force.
+    pub act_date: String,
+    pub minutes: u32,
+    /// Markdown: the inspection's facts and evidence the candidate bases the documents on.
+    pub facts: String,
+    /// The ids of the document templates the candidate writes.
+    pub documents: Vec<String>,
+    /// The id of a rubric of kind `casefile`.
+    pub rubric: String,
+    /// The law the model answer rests on (for examiners), checked against `act_date`.
+    #[serde(default)]
+    pub basis: Vec<Citation>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricsFile {
+    pub rubric: Vec<toml::Spanned<Rubric>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatesFile {
+    pub template: Vec<toml::Spanned<DocTemplate>>,
 }
 
 /// Competency dimensions a scenario scores.
@@ -491,4 +580,33 @@ pub fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
         .or_else(|| after.strip_prefix('\n'))
         .unwrap_or(after);
     Some((front, body, 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_judgement_level_earns_its_rounded_share_of_the_criterion() {
+        let criterion = |max: u32| Criterion {
+            id: "c".into(),
+            title: "c".into(),
+            max,
+            guide: String::new(),
+            levels: vec![String::new(); 4],
+            deductions: String::new(),
+            veto: false,
+        };
+        let points =
+            |max: u32| -> Vec<u32> { (0..=3).map(|l| criterion(max).level_points(l)).collect() };
+        assert_eq!(points(10), [0, 3, 7, 10]);
+        assert_eq!(points(15), [0, 5, 10, 15]);
+        assert_eq!(points(25), [0, 8, 17, 25]);
+        assert_eq!(points(20), [0, 7, 13, 20]);
+        assert_eq!(
+            criterion(10).level_points(9),
+            10,
+            "levels above 3 count as 3"
+        );
+    }
 }

@@ -104,6 +104,34 @@ pub fn items(set: &ContentSet) -> Vec<StoredItem> {
             )),
         });
     }
+    // Examiners' material: rubrics and the model-answer basis of case-file tasks are not searchable by trainees.
+    for (_, r) in &set.rubrics {
+        out.push(StoredItem {
+            kind: "rubric",
+            key: r.id.clone(),
+            title: r.title.clone(),
+            body: json(r),
+            search_text: None,
+        });
+    }
+    for (_, t) in &set.templates {
+        out.push(StoredItem {
+            kind: "doc_template",
+            key: t.id.clone(),
+            title: t.title.clone(),
+            body: json(t),
+            search_text: None,
+        });
+    }
+    for (_, f) in &set.casefiles {
+        out.push(StoredItem {
+            kind: "casefile",
+            key: f.id.clone(),
+            title: f.title.clone(),
+            body: json(f),
+            search_text: None,
+        });
+    }
     out
 }
 
