@@ -130,7 +130,7 @@ fn the_minimal_fixture_passes() {
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(
         set.summary(),
-        "content: industries=15 courses=1 lessons=1 scenarios=1 questions=2 cases=1"
+        "content: industries=15 courses=1 lessons=1 scenarios=1 questions=2 cases=1 rubrics=1 templates=1 casefiles=1"
     );
 }
 
@@ -607,6 +607,416 @@ fn dates_are_iso_days() {
     );
 }
 
+// ---- Rubrics, document templates and case-file tasks.
+
+/// A rubric inserted before the fixture's, taking its lines 1–11 (the fixture's rubric moves to line 12).
+const EXTRA_RUBRIC: &str = "[[rubric]]\nid = \"mini-rubric\"\ntitle = \"重复\"\nkind = \"casefile\"\nnote = \"\"\n  [[rubric.criterion]]\n  id = \"all\"\n  title = \"全部\"\n  max = 100\n  guide = \"—\"\n\n[[rubric]]";
+
+#[test]
+fn rubric_ids_are_well_formed_and_unique() {
+    fires(
+        &broken(
+            "rubrics.toml",
+            "id = \"mini-rubric\"",
+            "id = \"Mini Rubric\"",
+        ),
+        "rubrics.toml",
+        Some(1),
+        "rubric id \"Mini Rubric\" must be 3–64",
+    );
+    fires(
+        &broken("rubrics.toml", "[[rubric]]", EXTRA_RUBRIC),
+        "rubrics.toml",
+        Some(12),
+        "duplicate rubric id \"mini-rubric\" (first at content/rubrics.toml:1)",
+    );
+}
+
+#[test]
+fn template_ids_are_well_formed_and_unique() {
+    fires(
+        &broken(
+            "casefiles/templates.toml",
+            "id = \"mini-record\"",
+            "id = \"mini record\"",
+        ),
+        "casefiles/templates.toml",
+        Some(1),
+        "template id \"mini record\" must be 3–64",
+    );
+    let d = broken(
+        "casefiles/templates.toml",
+        "[[template]]",
+        "[[template]]\nid = \"mini-record\"\ntitle = \"又一份\"\nbody = \"【　】\"\n\n[[template]]",
+    );
+    fires(
+        &d,
+        "casefiles/templates.toml",
+        Some(6),
+        "duplicate template id \"mini-record\" (first at content/casefiles/templates.toml:1)",
+    );
+}
+
+#[test]
+fn casefile_ids_are_well_formed_unique_and_name_their_file() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "id = \"mini-casefile\"",
+            "id = \"MC\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile id \"MC\" must be 3–64",
+    );
+    let d = broken(
+        "casefiles/mini-casefile.toml",
+        "id = \"mini-casefile\"",
+        "id = \"other-casefile\"",
+    );
+    fires(
+        &d,
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile other-casefile must be in casefiles/other-casefile.toml",
+    );
+    // The same task copied under another file name.
+    let dir = fixture();
+    let cases = dir.path().join("casefiles");
+    std::fs::copy(cases.join("mini-casefile.toml"), cases.join("zz-copy.toml")).unwrap();
+    fires(
+        &check_dir(dir.path()).1,
+        "casefiles/zz-copy.toml",
+        Some(1),
+        "duplicate casefile id \"mini-casefile\" (first at content/casefiles/mini-casefile.toml:1)",
+    );
+}
+
+#[test]
+fn a_casefile_field_the_format_does_not_know_is_a_schema_error() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "minutes = 90",
+            "minutes = 90\nanswer = \"罚款50万元\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(6),
+        "unknown field",
+    );
+}
+
+#[test]
+fn a_rubric_is_onsite_or_casefile() {
+    fires(
+        &broken("rubrics.toml", "kind = \"casefile\"", "kind = \"written\""),
+        "rubrics.toml",
+        Some(1),
+        "kind \"written\" must be \"onsite\" or \"casefile\"",
+    );
+}
+
+#[test]
+fn criterion_ids_are_unique_within_a_rubric() {
+    fires(
+        &broken("rubrics.toml", "id = \"notice\"", "id = \"record\""),
+        "rubrics.toml",
+        Some(15),
+        "duplicate criterion id \"record\" (first at line 7)",
+    );
+    fires(
+        &broken("rubrics.toml", "id = \"notice\"", "id = \"告知\""),
+        "rubrics.toml",
+        Some(15),
+        "criterion id \"告知\" is not a valid id",
+    );
+}
+
+#[test]
+fn a_criterion_is_worth_at_least_one_point() {
+    fires(
+        &broken("rubrics.toml", "max = 40", "max = 0"),
+        "rubrics.toml",
+        Some(15),
+        "criterion notice must be worth at least 1 point",
+    );
+}
+
+#[test]
+fn a_criterion_has_no_levels_or_exactly_four() {
+    fires(
+        &broken(
+            "rubrics.toml",
+            "levels = [\"未做到\", \"部分做到\", \"基本做到\", \"完全做到\"]",
+            "levels = [\"未做到\", \"基本做到\", \"完全做到\"]",
+        ),
+        "rubrics.toml",
+        Some(7),
+        "criterion record has 3 level descriptors",
+    );
+}
+
+#[test]
+fn a_rubrics_maxima_sum_to_100() {
+    fires(
+        &broken("rubrics.toml", "max = 40", "max = 30"),
+        "rubrics.toml",
+        Some(1),
+        "the criteria's maxima sum to 90, not 100",
+    );
+}
+
+#[test]
+fn a_casefile_names_a_known_industry() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "industry = \"thermal_power\"",
+            "industry = \"power\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile mini-casefile names unknown industry \"power\"",
+    );
+}
+
+#[test]
+fn a_casefile_is_judged_with_a_casefile_rubric_that_exists() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "rubric = \"mini-rubric\"",
+            "rubric = \"ghost\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "rubric \"ghost\", which does not exist",
+    );
+    fires(
+        &broken("rubrics.toml", "kind = \"casefile\"", "kind = \"onsite\""),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "of kind \"onsite\"; a case file needs a rubric of kind \"casefile\"",
+    );
+}
+
+#[test]
+fn a_casefile_asks_only_for_documents_that_are_templates() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "documents = [\"mini-record\"]",
+            "documents = [\"mini-record\", \"ghost-doc\"]",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "asks for document \"ghost-doc\", which is not a template",
+    );
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "documents = [\"mini-record\"]",
+            "documents = []",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "lists no documents to write",
+    );
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "documents = [\"mini-record\"]",
+            "documents = [\"mini-record\", \"mini-record\"]",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "lists document \"mini-record\" twice",
+    );
+}
+
+#[test]
+fn a_casefile_has_facts_to_write_from() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "facts = \"夜间开启旁路挡板。\"",
+            "facts = \"\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile mini-casefile: facts must not be empty",
+    );
+}
+
+#[test]
+fn a_casefile_act_date_is_an_iso_day() {
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "act_date = \"2026-09-10\"",
+            "act_date = \"2026/9/10\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile mini-casefile: act_date must be YYYY-MM-DD",
+    );
+}
+
+#[test]
+fn a_casefile_takes_10_to_240_minutes() {
+    for minutes in ["9", "241"] {
+        fires(
+            &broken(
+                "casefiles/mini-casefile.toml",
+                "minutes = 90",
+                &format!("minutes = {minutes}"),
+            ),
+            "casefiles/mini-casefile.toml",
+            Some(1),
+            "minutes must be 10–240",
+        );
+    }
+    for minutes in ["10", "240"] {
+        let d = broken(
+            "casefiles/mini-casefile.toml",
+            "minutes = 90",
+            &format!("minutes = {minutes}"),
+        );
+        assert!(d.is_empty(), "{minutes}: {d:?}");
+    }
+}
+
+#[test]
+fn a_casefiles_basis_is_checked_against_its_act_date() {
+    // Before the Code: the Code was not yet in force.
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "act_date = \"2026-09-10\"",
+            "act_date = \"2025-09-10\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "casefile mini-casefile cites 《生态环境法典》第1108条, not in force on 2025-09-10",
+    );
+    // After: the repealed law may only appear as the old article of a double annotation.
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "law = \"code\", article = \"1108\"",
+            "law = \"apl\", article = \"99\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "acts from 2026-08-15 fall under the Code",
+    );
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "old = [{ law = \"apl\"",
+            "old = [{ law = \"penalty_law\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "`old` names repealed laws only",
+    );
+    fires(
+        &broken(
+            "casefiles/mini-casefile.toml",
+            "law = \"code\"",
+            "law = \"eco-code\"",
+        ),
+        "casefiles/mini-casefile.toml",
+        Some(1),
+        "unknown law \"eco-code\"",
+    );
+}
+
+#[test]
+fn a_template_has_a_body() {
+    fires(
+        &broken(
+            "casefiles/templates.toml",
+            "body = \"检查时间：【时间】\\n检查地点：【地点】\"",
+            "body = \" \"",
+        ),
+        "casefiles/templates.toml",
+        Some(1),
+        "template mini-record: title and body must not be empty",
+    );
+}
+
+/// The shipped rubrics follow the brief's section 5 table, and the case-file tasks cover both sides of the Code.
+#[test]
+fn the_shipped_rubrics_and_casefiles_follow_the_brief() {
+    let (set, _) = check_dir(&repo().join("content"));
+    let rubric = |id: &str| {
+        set.rubrics
+            .iter()
+            .map(|(_, r)| r)
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("no rubric {id}"))
+    };
+    let onsite = rubric("onsite-default");
+    assert_eq!(onsite.kind, "onsite");
+    let table: Vec<(&str, u32, bool)> = onsite
+        .criterion
+        .iter()
+        .map(|c| (c.title.as_str(), c.max, c.veto))
+        .collect();
+    assert_eq!(
+        table,
+        vec![
+            ("准备", 10, false),
+            ("进场程序", 15, false),
+            ("问题发现", 25, false),
+            ("调查取证", 25, true),
+            ("法律适用", 15, false),
+            ("文明执法与安全", 10, true),
+        ]
+    );
+    assert!(onsite.note.contains("建议方案，非官方标准") && onsite.note.contains("考官重点观察"));
+    let casefile = rubric("casefile-default");
+    assert_eq!(casefile.kind, "casefile");
+    assert!(casefile.note.contains("建议方案"));
+    for r in [onsite, casefile] {
+        for c in &r.criterion {
+            assert_eq!(c.levels.len(), 4, "{} {}", r.id, c.id);
+            assert!(
+                !c.guide.is_empty() && !c.deductions.is_empty(),
+                "{} {}",
+                r.id,
+                c.id
+            );
+        }
+    }
+    let templates: Vec<&str> = set.templates.iter().map(|(_, t)| t.id.as_str()).collect();
+    for t in ["inspection_record", "inquiry_record", "penalty_decision"] {
+        assert!(templates.contains(&t), "no template {t}");
+    }
+    let code_starts = "2026-08-15";
+    let tasks: Vec<_> = set.casefiles.iter().map(|(_, f)| f).collect();
+    assert!(tasks.iter().any(|f| f.act_date.as_str() < code_starts));
+    assert!(tasks.iter().any(|f| f.act_date.as_str() >= code_starts));
+    for f in &tasks {
+        assert_eq!(
+            f.documents,
+            ["inspection_record", "inquiry_record", "penalty_decision"]
+        );
+        assert_eq!(f.rubric, "casefile-default");
+        assert!(!f.basis.is_empty(), "{}", f.id);
+    }
+    // After the Code, the Code's articles carry the old article (the double annotation).
+    for f in tasks.iter().filter(|f| f.act_date.as_str() >= code_starts) {
+        let code: Vec<_> = f.basis.iter().filter(|c| c.law == "code").collect();
+        assert!(
+            !code.is_empty() && code.iter().all(|c| !c.old.is_empty()),
+            "{}",
+            f.id
+        );
+    }
+}
+
 on_both! {
     async fn importing_the_same_content_twice_changes_nothing(db: Db) {
         let app = TestApp::new(db).await;
@@ -664,5 +1074,35 @@ on_both! {
         assert_eq!(hits[0].key, "case-mini");
         assert!(hits[0].snippet.contains("[[旁路]]"), "{}", hits[0].snippet);
         assert!(content_store::search(&mut conn, "路旁", "/1/", 10).await.unwrap().is_empty());
+    }
+
+    async fn rubrics_templates_and_casefiles_are_stored_as_their_json(db: Db) {
+        use app::content::model::{Casefile, DocTemplate, Rubric};
+        let app = TestApp::new(db).await;
+        let (set, _) = check_dir(fixture().path());
+        server::content::import(&app.state.pool, &set, false).await.unwrap();
+        let mut conn = app.state.pool.acquire().await.unwrap();
+        let (_, body) = content_store::published(&mut conn, "rubric", "mini-rubric").await.unwrap().unwrap();
+        assert_eq!(serde_json::from_str::<Rubric>(&body).unwrap(), set.rubrics[0].1);
+        let (_, body) = content_store::published(&mut conn, "doc_template", "mini-record").await.unwrap().unwrap();
+        assert_eq!(serde_json::from_str::<DocTemplate>(&body).unwrap(), set.templates[0].1);
+        let (_, body) = content_store::published(&mut conn, "casefile", "mini-casefile").await.unwrap().unwrap();
+        assert_eq!(serde_json::from_str::<Casefile>(&body).unwrap(), set.casefiles[0].1);
+        let titles: Vec<(String, String)> = sqlx::query_as(
+            "select kind, title from content_item where kind in ('rubric', 'doc_template', 'casefile') order by kind",
+        )
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            titles,
+            vec![
+                ("casefile".to_owned(), "最小案卷任务".to_owned()),
+                ("doc_template".to_owned(), "现场检查笔录".to_owned()),
+                ("rubric".to_owned(), "最小案卷评分表".to_owned()),
+            ]
+        );
+        // Examiners' material and competition tasks are not in trainees' search.
+        assert!(content_store::search(&mut conn, "旁路挡板", "/1/", 10).await.unwrap().iter().all(|h| h.kind != "casefile"));
     }
 }

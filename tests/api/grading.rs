@@ -120,11 +120,11 @@ on_both! {
         for (name, unit) in [("ex-hz", "ZJ-HZ"), ("ex-xs", "ZJ-HZ-XS"), ("ex-nj", "JS-NJ"), ("ex-ts", "HB-TS"), ("ex-zj", "ZJ")] {
             s.admin.add_user(name, unit, &[Role::Examiner], PASS).await;
         }
-        s.admin.add_user("chief", "MEE", &[Role::Examiner], PASS).await;
+        s.admin.add_user("chief-x", "MEE", &[Role::Examiner], PASS).await;
         let st = s.stage.to_string();
         // With the provincial examiner in the panel nobody can be marked by three eligible examiners... only 3 of 5 are
         // eligible for 西湖 (XS, NJ, TS) and 4 for 宁波 (HZ, XS, NJ, TS).
-        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-hz\nex-xs\nex-nj\nex-ts\nex-zj"), ("chief", "chief")]).await.unwrap();
+        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-hz\nex-xs\nex-nj\nex-ts\nex-zj"), ("chief", "chief-x")]).await.unwrap();
         let n: usize = s.admin.call("assign_marking", &[("stage", &st)]).await.unwrap();
         assert_eq!(n, 2);
         let rows: Vec<(String, String, String)> = sqlx::query_as(
@@ -138,7 +138,7 @@ on_both! {
         assert_eq!(rows.len(), 6);
         for (cand, ex, name) in &rows {
             assert!(!cand.starts_with(ex.as_str()) && !ex.starts_with(cand.as_str()), "{name} marks a candidate of {cand}");
-            assert_ne!(name, "chief", "the chief arbitrates, and is not assigned");
+            assert_ne!(name, "chief-x", "the chief arbitrates, and is not assigned");
         }
         // A panel too small under the rule is refused, naming why.
         let mut t = setup(db, &[("cand2-xh", "ZJ-HZ-XH")]).await;
@@ -146,13 +146,13 @@ on_both! {
         for (name, unit) in [("ex2-hz", "ZJ-HZ"), ("ex2-xs", "ZJ-HZ-XS"), ("ex2-nj", "JS-NJ")] {
             t.admin.add_user(name, unit, &[Role::Examiner], PASS).await;
         }
-        t.admin.add_user("chief2", "MEE", &[Role::Examiner], PASS).await;
-        let _: usize = t.admin.call("set_panel", &[("stage", &st), ("examiners", "ex2-hz ex2-xs ex2-nj"), ("chief", "chief2")]).await.unwrap();
+        t.admin.add_user("chief2-x", "MEE", &[Role::Examiner], PASS).await;
+        let _: usize = t.admin.call("set_panel", &[("stage", &st), ("examiners", "ex2-hz ex2-xs ex2-nj"), ("chief", "chief2-x")]).await.unwrap();
         let err = t.admin.call::<usize>("assign_marking", &[("stage", &st)]).await.unwrap_err();
         assert_eq!(err, AppError::field("panel", "grading.err_panel_too_small"));
         let _ = &mut t;
         // A panel member without the examiner role is refused.
-        let err = t.admin.call::<usize>("set_panel", &[("stage", &st), ("examiners", "trainee"), ("chief", "chief2")]).await.unwrap_err();
+        let err = t.admin.call::<usize>("set_panel", &[("stage", &st), ("examiners", "trainee"), ("chief", "chief2-x")]).await.unwrap_err();
         assert_eq!(err.message_key(), "grading.err_not_examiner");
     }
 
@@ -161,9 +161,9 @@ on_both! {
         let mut e1 = examiner(&s.admin, "ex-a", "JS-NJ").await;
         let mut e2 = examiner(&s.admin, "ex-b", "HB-TS").await;
         let mut e3 = examiner(&s.admin, "ex-c", "JS").await;
-        let mut chief = examiner(&s.admin, "chief", "MEE").await;
+        let mut chief = examiner(&s.admin, "chief-x", "MEE").await;
         let st = s.stage.to_string();
-        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-a\nex-b\nex-c"), ("chief", "chief")]).await.unwrap();
+        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-a\nex-b\nex-c"), ("chief", "chief-x")]).await.unwrap();
         let _: usize = s.admin.call("assign_marking", &[("stage", &st)]).await.unwrap();
 
         let queue: QueueView = e1.call("marking_queue", &[]).await.unwrap();
@@ -250,10 +250,10 @@ on_both! {
         for (n, u) in [("ex-a", "JS-NJ"), ("ex-b", "HB-TS"), ("ex-c", "JS")] {
             exs.push(examiner(&s.admin, n, u).await);
         }
-        let mut chief = examiner(&s.admin, "chief", "MEE").await;
+        let mut chief = examiner(&s.admin, "chief-x", "MEE").await;
         let st = s.stage.to_string();
         let c = s.cid.to_string();
-        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-a ex-b ex-c"), ("chief", "chief")]).await.unwrap();
+        let _: usize = s.admin.call("set_panel", &[("stage", &st), ("examiners", "ex-a ex-b ex-c"), ("chief", "chief-x")]).await.unwrap();
         let _: usize = s.admin.call("assign_marking", &[("stage", &st)]).await.unwrap();
         // Everyone marks alike; c-one 90, c-two 80, c-three 80, c-four 60. c-two and c-three tie.
         let scores: std::collections::HashMap<&str, [&str; 3]> =
