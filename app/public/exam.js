@@ -3,11 +3,18 @@
 // takeover, and hands in at the deadline. Without it the page still works through its form.
 'use strict';
 
-const status = document.getElementById('exam-status');
-const msgs = status ? JSON.parse(status.dataset.msgs || '{}') : {};
+let status = null;
+let msgs = {};
+
+function messages() {
+  const el = document.getElementById('exam-status');
+  return el ? JSON.parse(el.dataset.msgs || '{}') : {};
+}
 
 function say(kind, text) {
+  status = document.getElementById('exam-status');
   if (!status) return;
+  if (!msgs.saved) msgs = JSON.parse(status.dataset.msgs || '{}');
   status.dataset.state = kind;
   status.textContent = text || msgs[kind] || '';
 }
@@ -32,7 +39,7 @@ function waitingRoom(room) {
         offset = st.server_now - Date.now() / 1000;
         if (st.status === 'running' || st.status === 'closed') {
           // Spread the arrival of a full room over a second and a half.
-          setTimeout(() => location.reload(), Math.random() * 1500);
+          setTimeout(() => enter(room), Math.random() * 1500);
           return;
         }
         const left = st.starts_at ? st.starts_at - st.server_now : Infinity;
@@ -44,6 +51,56 @@ function waitingRoom(room) {
   setInterval(tick, 1000);
   tick();
   poll();
+}
+
+// Turns the waiting room into the paper: the questions come as JSON (token-checked, no page render) and fill the
+// shell the server put in the page. Any surprise falls back to reloading, which the server renders in full.
+async function enter(room) {
+  const shell = document.getElementById('paper-shell');
+  const { sitting, token } = room.dataset;
+  try {
+    const res = await fetch(`/exam/api/${sitting}/paper`, { headers: { 'x-exam-token': token }, cache: 'no-store' });
+    if (res.status === 425) { setTimeout(() => enter(room), 1000); return; }
+    if (!res.ok || !shell) { location.reload(); return; }
+    const data = await res.json();
+    const labels = shell.dataset;
+    const frag = shell.content.cloneNode(true);
+    const form = frag.querySelector('#exam-form');
+    const nav = frag.querySelector('.exam-nav');
+    const actions = form.querySelector('.exam-actions');
+    form.dataset.remaining = String(Math.round(data.remaining_ms / 1000));
+    const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; };
+    const pts = (h) => (h % 100 === 0 ? String(h / 100) : String(h / 100).replace(/0+$/, ''));
+    for (const q of data.questions) {
+      const given = data.answers[q.pos] || '';
+      const fs = el('fieldset', 'exam-q');
+      fs.id = `q${q.pos}`; fs.dataset.pos = q.pos; fs.dataset.kind = q.kind;
+      const legend = el('legend');
+      legend.append(el('span', 'exam-qno', `${q.pos + 1}.`), el('span', 'tag', labels[q.kind]),
+        el('span', 'small muted', ` (${labels.points.replace('%{n}', pts(q.points))})`));
+      fs.append(legend, el('p', 'exam-stem', q.stem));
+      q.options.forEach(([letter, text], i) => {
+        const label = el('label', 'exam-opt');
+        const input = el('input');
+        input.type = q.kind === 'multiple' ? 'checkbox' : 'radio';
+        input.name = `a${q.pos}`; input.value = letter; input.checked = given.includes(letter);
+        label.append(input);
+        if (q.kind !== 'judge') label.append(el('span', 'exam-letter', String.fromCharCode(65 + i)));
+        label.append(el('span', null, q.kind === 'judge' ? (letter === 'T' ? labels.true : labels.false) : text));
+        fs.append(label);
+      });
+      form.insertBefore(fs, actions);
+      const a = el('a', 'exam-nav-item', String(q.pos + 1));
+      a.href = `#q${q.pos}`; a.id = `nav${q.pos}`;
+      if (given) a.classList.add('answered');
+      nav.append(a);
+    }
+    shell.remove();
+    room.replaceWith(frag);
+    paper(document.getElementById('exam-form'));
+  } catch (_) {
+    setTimeout(() => enter(room), 2000);
+  }
 }
 
 function paper(form) {
@@ -148,7 +205,8 @@ function paper(form) {
     const button = ev.submitter;
     if (button && button.value === 'save') { flush(); return; }
     const open = Array.from(form.querySelectorAll('fieldset[data-pos]')).filter((fs) => answerOf(fs) === '').length;
-    const question = (open ? (msgs.unanswered || '').replace('%{n}', open) + '\n' : '') + (msgs.confirm || '');
+    const m = messages();
+    const question = (open ? (m.unanswered || '').replace('%{n}', open) + '\n' : '') + (m.confirm || '');
     if (!window.confirm(question)) return;
     await handIn();
   });
@@ -202,4 +260,4 @@ function paper(form) {
 const room = document.getElementById('waiting-room');
 if (room) waitingRoom(room);
 const form = document.getElementById('exam-form');
-if (form) paper(form);
+if (form && !form.closest('template')) paper(form);

@@ -226,3 +226,54 @@ fn migrate_prepares_an_empty_database() {
     assert!(dir.join("lianbing.db").exists());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn audit_verify_proves_the_mark_log_intact_and_names_an_edited_entry() {
+    let (dir, url) = temp_db("audit");
+    assert!(
+        lianbing(&["migrate", "--database-url", &url], None)
+            .status
+            .success()
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        for (i, kind) in ["assign", "mark", "lock"].iter().enumerate() {
+            let e = app::grading::chain::Entry {
+                at: 1_800_000_000 + i as i64,
+                actor_id: Some(7),
+                kind: (*kind).into(),
+                submission_id: Some(1),
+                examiner_id: Some(7),
+                criterion: "c1".into(),
+                points: Some(2500),
+                reason: String::new(),
+            };
+            app::grading::chain::append(&mut conn, &e).await.unwrap();
+        }
+    });
+    let out = lianbing(&["audit", "verify", "--database-url", &url], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "audit: 3 entries, chain intact"
+    );
+    // Someone with database access quietly raises a mark.
+    runtime.block_on(async {
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("update mark_log set points = 3000 where log_id = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+    });
+    let out = lianbing(&["audit", "verify", "--database-url", &url], None);
+    assert_one_clean_line(&out);
+    assert!(
+        stderr(&out).contains("chain broken at entry 2"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

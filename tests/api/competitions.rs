@@ -632,12 +632,25 @@ mod more {
             // The page shows them ticked after the redirect.
             let page = alice.get(&format!("/exam/{stage}?m=saved")).await.text();
             assert!(page.contains("alert-ok"), "{page}");
-            // Reloading claimed the sitting again: the old page's token is now refused, and says why.
+            // Reloading in the same browser keeps the exam: the same token, no takeover logged.
+            let again = page.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            assert_eq!(again, token);
+            // Opening it in another browser takes it over: this page's token is refused, and says why.
+            let mut elsewhere = admin.new_browser();
+            elsewhere.login("alice", "Candidate-2026").await.unwrap();
+            let other = elsewhere.get(&format!("/exam/{stage}")).await.text();
             let res = alice.send(post(&form)).await;
             assert_eq!(res.status, StatusCode::CONFLICT);
-            let token = page.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-            form[0].1 = token;
+            assert!(res.text().contains("另一处"), "{}", res.text());
+            let events: Vec<String> = sqlx::query_scalar("select kind from exam_event where sitting_id = $1 order by event_id")
+                .bind(sitting)
+                .fetch_all(&admin.state.pool)
+                .await
+                .unwrap();
+            assert_eq!(events, vec!["session", "takeover"]);
+            form[0].1 = other.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
             form[2].1 = "submit".into();
+            let mut alice = elsewhere;
             let res = alice.send(post(&form)).await;
             assert_eq!(res.location().as_deref(), Some(format!("/exam/{stage}?m=submitted").as_str()));
             let page = alice.get(&format!("/exam/{stage}")).await.text();

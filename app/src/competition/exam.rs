@@ -651,20 +651,29 @@ pub async fn page(
     let now = db::now();
     let open = sitting.submitted_at.is_none()
         && sitting.deadline_at.is_none_or(|d| d + ssr::GRACE_S >= now);
-    let claimed = if open {
+    // The same browser reloading (or the waiting room turning into the paper) keeps its token: only another
+    // browser takes the exam over.
+    let key = format!("exam_token:{}", sitting.id);
+    let held = session.get::<String>(&key).await.ok().flatten();
+    let claimed = if !open {
+        None
+    } else if let Some(token) = held.filter(|t| sitting.token.as_deref() == Some(t.as_str())) {
+        Some((token, sitting.generation))
+    } else {
         match claim_for(&state, &sitting, &headers, &ip).await {
-            Ok(c) => Some(c),
+            Ok(c) => {
+                let _ = session.insert(&key, &c.0).await;
+                Some(c)
+            }
             Err(_) => return message_page(locale, StatusCode::SERVICE_UNAVAILABLE, "err.internal"),
         }
-    } else {
-        None
     };
     let mut conn = match state.pool.acquire().await {
         Ok(c) => c,
         Err(_) => return message_page(locale, StatusCode::SERVICE_UNAVAILABLE, "err.internal"),
     };
     let body = match (&claimed, sitting.deadline_at) {
-        (Some(_), None) => waiting_view(locale, &stage),
+        (Some((token, _)), None) => waiting_view(locale, &stage, &sitting, token),
         (Some((token, _)), Some(deadline)) => {
             let questions = match shown_questions(&mut conn, &sitting).await {
                 Ok(q) => q,
@@ -829,13 +838,31 @@ fn bar_view(locale: Locale, competition: &str, stage: &str, candidate_no: &str) 
     .into_any()
 }
 
-fn waiting_view(locale: Locale, stage: &StageRow) -> AnyView {
+/// The waiting room. It carries the paper's empty shell (clock, status, form, buttons) in a template: at the start
+/// the script fetches the questions as JSON with the exam token and fills it in, so a full hall starting at once
+/// costs one token-checked read each, no page render and no session write.
+fn waiting_view(locale: Locale, stage: &StageRow, sitting: &Sitting, token: &str) -> AnyView {
     let when = stage
         .starts_at
         .map(crate::ui::format_time)
         .unwrap_or_else(|| tr(locale, "exam.start_when_called"));
+    let shell = paper_view(
+        locale,
+        stage.id,
+        sitting,
+        token,
+        0,
+        Vec::new(),
+        Default::default(),
+        None,
+    );
     view! {
-        <section class="card exam-card" id="waiting-room" data-stage=stage.id.to_string() data-starts=stage.starts_at.unwrap_or(0).to_string()>
+        <template id="paper-shell"
+            data-single=tr(locale, "competition.qkind_single") data-multiple=tr(locale, "competition.qkind_multiple")
+            data-judge=tr(locale, "competition.qkind_judge") data-true=tr(locale, "study.judge_true")
+            data-false=tr(locale, "study.judge_false") data-points=tr(locale, "exam.points")>{shell}</template>
+        <section class="card exam-card" id="waiting-room" data-stage=stage.id.to_string() data-starts=stage.starts_at.unwrap_or(0).to_string()
+            data-sitting=sitting.id.to_string() data-token=token.to_owned()>
             <h1>{tr(locale, "exam.waiting_title")}</h1>
             <p class="exam-start">{tr(locale, "exam.starts")}{" "}<strong>{when}</strong></p>
             <p class="exam-countdown" id="countdown" aria-live="polite"></p>

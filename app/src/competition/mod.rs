@@ -258,6 +258,8 @@ pub struct MyStage {
     pub submitted: bool,
     /// Only once results are released.
     pub score: Option<(i64, i64)>,
+    /// An examiner-marked stage's blind code: the candidate shows it at the venue, examiners see nothing else.
+    pub code: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1153,6 +1155,17 @@ pub async fn my_competitions() -> Result<Vec<MyCompetition>, AppError> {
             .fetch_optional(&mut *conn)
             .await?;
             let submitted = sit.as_ref().is_some_and(|x| x.0.is_some());
+            let code = if s.kind.timed() {
+                None
+            } else {
+                sqlx::query_scalar(
+                    "select code from submission where stage_id = $1 and entrant_id = $2",
+                )
+                .bind(s.id)
+                .bind(entrant)
+                .fetch_optional(&mut *conn)
+                .await?
+            };
             stages.push(MyStage {
                 id: s.id,
                 kind: s.kind,
@@ -1165,6 +1178,7 @@ pub async fn my_competitions() -> Result<Vec<MyCompetition>, AppError> {
                 score: sit
                     .filter(|_| s.released && submitted)
                     .map(|x| (x.1.unwrap_or(0), x.2)),
+                code,
             });
         }
         let level: String = r.try_get("level")?;
@@ -1796,6 +1810,7 @@ fn MyCompetitionsBody(
                                         <li class="stage-row">
                                             <div>
                                                 <strong>{s.title.clone()}</strong>{" "}<span class="tag">{kind_label(s.kind)}</span>
+                                                {s.code.clone().map(|c| view! { <span class="tag tag-warn">{t("grading.candidate_code")}{" "}<span class="mono">{c}</span></span> })}
                                                 <br/><span class="small muted">{t_with("competition.stage_facts", &[("weight", &s.weight.to_string()), ("min", &(s.duration_s / 60).to_string())])}
                                                 {s.starts_at.map(|at| format!(" · {}", format_time(at)))}</span>
                                             </div>
