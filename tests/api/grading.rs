@@ -314,6 +314,19 @@ on_both! {
         let four_row = public.results.rows.iter().find(|r| r.name == "c-four").unwrap();
         assert_eq!(four_row.total, 7000);
 
+        // Exports: results as XLSX and CSV (names, awards), every mark as CSV; an examiner gets none of them.
+        let xlsx = s.admin.get(&format!("/admin/competitions/{c}/results.xlsx")).await;
+        assert!(xlsx.status.is_success() && xlsx.body.starts_with(b"PK"), "{}", xlsx.status);
+        let csv = s.admin.get(&format!("/admin/competitions/{c}/results.csv")).await.text();
+        assert!(csv.contains("c-one") && csv.contains("一等奖"), "{csv}");
+        let marks = s.admin.get(&format!("/admin/competitions/{c}/marks.csv")).await.text();
+        assert_eq!(marks.lines().count(), 1 + 4 * 3 * 3, "{marks}");
+        assert!(marks.contains("ex-a") && marks.contains(&format!("{c:0>4}-00001")));
+        assert_eq!(exs[0].get(&format!("/admin/competitions/{c}/marks.csv")).await.status, axum::http::StatusCode::FORBIDDEN);
+        let view: ResultsAdminView = s.admin.call("results_admin", &[("id", &c)]).await.unwrap();
+        assert_eq!(view.examiners.len(), 3);
+        assert!(view.examiners.iter().all(|e| e.locked == 4 && e.assigned == 4));
+
         let n: usize = s.admin.call("finalize_results", &[("id", &c)]).await.unwrap();
         // c-one: 执法能手 + first prize; c-two and c-three: second prize.
         assert_eq!(n, 4);
