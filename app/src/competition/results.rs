@@ -188,11 +188,7 @@ pub mod ssr {
                     let rubric = crate::grading::ssr::rubric_of(conn, s.id)
                         .await
                         .unwrap_or_default();
-                    let max: i64 = rubric
-                        .criterion
-                        .iter()
-                        .map(|c| i64::from(c.max) * 100)
-                        .sum();
+                    let max: i64 = rubric.max_hundredths();
                     let policy = crate::grading::ssr::policy(conn, s.id).await?;
                     let totals = sqlx::query(
                         "select s.entrant_id, s.submission_id, a.total from submission s join assignment a \

@@ -743,11 +743,7 @@ pub async fn resolve_appeal(
         .await?
         .ok_or(AppError::NotFound)?;
         let rubric = crate::grading::ssr::rubric_of(&mut tx, s.id).await?;
-        let max: i64 = rubric
-            .criterion
-            .iter()
-            .map(|c| i64::from(c.max) * 100)
-            .sum();
+        let max: i64 = rubric.max_hundredths();
         let hundredths = (value * 100.0).round() as i64;
         if !(0..=max).contains(&hundredths) {
             return Err(AppError::field("score", "grading.err_score"));

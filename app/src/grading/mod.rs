@@ -31,6 +31,13 @@ pub struct RubricView {
     pub criterion: Vec<CriterionView>,
 }
 
+impl RubricView {
+    /// Full marks, in hundredths.
+    pub fn max_hundredths(&self) -> i64 {
+        self.criterion.iter().map(|c| i64::from(c.max) * 100).sum()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CriterionView {
     pub id: String,
@@ -689,6 +696,22 @@ async fn chief_stage(
         .ok_or(AppError::NotFound)
 }
 
+/// The stage of a submission the user leads as chief examiner.
+#[cfg(feature = "ssr")]
+async fn chief_submission(
+    conn: &mut sqlx::AnyConnection,
+    user: &crate::server::auth::CurrentUser,
+    submission: i64,
+) -> Result<i64, AppError> {
+    let stage: i64 = sqlx::query_scalar("select stage_id from submission where submission_id = $1")
+        .bind(submission)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    chief_stage(conn, user, stage).await?;
+    Ok(stage)
+}
+
 #[server(prefix = "/api", endpoint = "chief_view")]
 pub async fn chief_view(stage: i64) -> Result<ChiefBoard, AppError> {
     use crate::server::{auth, state::app_state};
@@ -762,18 +785,9 @@ pub async fn arbitrate(submission: i64, score: String, reason: String) -> Result
     }
     let state = app_state()?;
     let mut tx = state.pool.begin().await?;
-    let stage: i64 = sqlx::query_scalar("select stage_id from submission where submission_id = $1")
-        .bind(submission)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    chief_stage(&mut tx, &user, stage).await?;
+    let stage = chief_submission(&mut tx, &user, submission).await?;
     let rubric = ssr::rubric_of(&mut tx, stage).await?;
-    let max: i64 = rubric
-        .criterion
-        .iter()
-        .map(|c| i64::from(c.max) * 100)
-        .sum();
+    let max: i64 = rubric.max_hundredths();
     let value: f64 = score
         .trim()
         .parse()
@@ -821,12 +835,7 @@ pub async fn chief_change_mark(
     }
     let state = app_state()?;
     let mut tx = state.pool.begin().await?;
-    let stage: i64 = sqlx::query_scalar("select stage_id from submission where submission_id = $1")
-        .bind(submission)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    chief_stage(&mut tx, &user, stage).await?;
+    let stage = chief_submission(&mut tx, &user, submission).await?;
     let rubric = ssr::rubric_of(&mut tx, stage).await?;
     let c = rubric
         .criterion
@@ -1056,12 +1065,7 @@ fn sheet_view(
     m: SheetView,
 ) -> impl IntoView {
     let sub = m.submission.to_string();
-    let max: i64 = m
-        .rubric
-        .criterion
-        .iter()
-        .map(|c| i64::from(c.max) * 100)
-        .sum();
+    let max: i64 = m.rubric.max_hundredths();
     let locked = m.locked;
     let running: i64 = m.marks.values().map(|(p, _)| p).sum();
     view! {
